@@ -1,0 +1,2 @@
+export * from './principal.js';
+export * from './auth.decorators.js';

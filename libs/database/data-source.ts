@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import type { AppConfig } from '../config/app-config.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/**
+ * Real PostgreSQL through `pg` when DATABASE_URL is set; otherwise PostgreSQL compiled to WASM (PGlite)
+ * keeping its files in GUS_DATA_DIR. Both run the same migrations; the schema is never synchronised.
+ */
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logging: ['error' as const],
+  };
+  if (config.databaseUrl) {
+    return { ...common, url: config.databaseUrl, extra: { max: 20 } };
+  }
+  const dataDir = join(config.dataDir, 'pg');
+  mkdirSync(dataDir, { recursive: true });
+  return { ...common, driver: new PGliteDriver({ dataDir }).driver };
+}
+
+export function describeDatabase(config: AppConfig): string {
+  if (!config.databaseUrl) return `embedded PostgreSQL (PGlite) in ${join(config.dataDir, 'pg')}`;
+  const url = new URL(config.databaseUrl);
+  return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+
+/** Every migration, in order. The same list runs on PostgreSQL and on embedded PGlite. */
+export const MIGRATIONS = [InitialSchema1764000000000];

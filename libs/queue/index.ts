@@ -1,0 +1,3 @@
+export * from './job-queue.js';
+export * from './queue.module.js';
+export * from './redis.js';

@@ -1,0 +1,53 @@
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { BullMqJobQueue } from './bullmq-job-queue.js';
+import { InProcessJobQueue } from './in-process-job-queue.js';
+import { JobQueue } from './job-queue.js';
+import { REDIS, createRedis } from './redis.js';
+
+class QueueShutdown implements OnApplicationShutdown {
+  constructor(
+    @Inject(JobQueue) private readonly queue: JobQueue,
+    @Inject(REDIS) private readonly redis: Redis | null,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+    if (this.redis) await this.redis.quit().catch(() => this.redis?.disconnect());
+  }
+}
+
+/** The job queue and the shared Redis client (null on the embedded default). */
+@Global()
+@Module({})
+export class QueueModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: QueueModule,
+      providers: [
+        {
+          provide: REDIS,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => (config.redisUrl ? createRedis(config.redisUrl) : null),
+        },
+        {
+          provide: JobQueue,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => {
+            const logger = new Logger('QueueModule');
+            if (!config.redisUrl) {
+              logger.warn('REDIS_URL is not set: using the IN-PROCESS job queue and limiter storage (not shared between instances)');
+              return new InProcessJobQueue();
+            }
+            const url = new URL(config.redisUrl);
+            logger.log(`job queue: BullMQ on Redis at ${url.hostname}:${url.port || 6379}`);
+            return new BullMqJobQueue({ url: config.redisUrl, maxRetriesPerRequest: null }, config.redisPrefix);
+          },
+        },
+        QueueShutdown,
+      ],
+      exports: [REDIS, JobQueue],
+    };
+  }
+}

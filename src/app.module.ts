@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../libs/config/app-config.js';
+import { ConfigModule } from '../libs/config/config.module.js';
+import { dataSourceOptions } from '../libs/database/data-source.js';
+import { HttpErrorFilter } from '../libs/errors/http-error.filter.js';
+import { QueueModule } from '../libs/queue/queue.module.js';
+import { ConversationModule } from './conversation/conversation.module.js';
+import { HealthModule } from './health/health.module.js';
+import { IdentityModule } from './identity/identity.module.js';
+import { LlmModule } from './llm/llm.module.js';
+import { ModerationModule } from './moderation/moderation.module.js';
+import { UsageModule } from './usage/usage.module.js';
+
+/** The modular monolith: one module per bounded context on top of the shared libs. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config), autoLoadEntities: true }),
+        QueueModule.forRoot(),
+        IdentityModule,
+        ConversationModule,
+        LlmModule,
+        UsageModule,
+        ModerationModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DomainError } from '../libs/errors/domain-error.js';
+import type { AppConfig } from '../libs/config/app-config.js';
+import { describeDatabase } from '../libs/database/data-source.js';
+import { createJsonLogger } from '../libs/logging/json-logger.js';
+import { requestIdMiddleware } from '../libs/logging/request-id.middleware.js';
+import { httpMetricsMiddleware } from '../libs/metrics/metrics.js';
+import { AppModule } from './app.module.js';
+
+/** Builds the gus HTTP application (not yet listening). Tests and main.ts both start gus through here. */
+export async function createApp(config: AppConfig): Promise<INestApplication> {
+  const logger = createJsonLogger(config.logLevel);
+  new Logger('Gus', { timestamp: false }).log(`database: ${describeDatabase(config)}`);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bufferLogs: false });
+  app.set('trust proxy', false);
+  app.set('etag', false);
+  app.useBodyParser('json', { limit: '2mb' });
+  app.use(requestIdMiddleware);
+  app.use(httpMetricsMiddleware);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) =>
+        new DomainError('INVALID_REQUEST', errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })).join('; ')),
+    }),
+  );
+  const openApi = new DocumentBuilder()
+    .setTitle('gus')
+    .setDescription('Chat with large language models: users, conversations, context, usage, limits, moderation.')
+    .setVersion('0.1.0')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,142 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
+import type { Principal } from '../../../libs/auth/principal.js';
+import { invalid } from '../../../libs/errors/domain-error.js';
+import { toDomainError } from '../../../libs/errors/http-error.filter.js';
+import { UsageFacade } from '../../usage/usage.facade.js';
+import { ConversationsService } from '../service/conversations.service.js';
+import { SendMessageService, type TurnResult } from '../service/send-message.service.js';
+import {
+  BranchQuery,
+  CreateConversationDto,
+  ListConversationsQuery,
+  SendMessageDto,
+  UpdateConversationDto,
+  toConversationResponse,
+  toMessageResponse,
+} from './dto/conversation.dto.js';
+import { TurnEventStream } from './turn-event-stream.js';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
+type RequestWithId = Request & { id: string };
+
+const toTurnResponse = (turn: TurnResult) => ({
+  userMessage: toMessageResponse(turn.userMessage),
+  assistantMessage: toMessageResponse(turn.assistantMessage),
+  usage: turn.usage,
+});
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@Controller('v1/conversations')
+export class ConversationsController {
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly turns: SendMessageService,
+    private readonly usage: UsageFacade,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateConversationDto) {
+    return toConversationResponse(await this.conversations.create(principal, body));
+  }
+
+  @Get()
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListConversationsQuery) {
+    const page = await this.conversations.list(principal, {
+      state: query.state,
+      model: query.model,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      limit: query.limit ?? 20,
+      cursor: query.cursor,
+    });
+    return { data: page.conversations.map(toConversationResponse), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
+    const conversation = await this.conversations.get(principal, id);
+    return { ...toConversationResponse(conversation), usage: await this.usage.conversationTotals(id) };
+  }
+
+  @Patch(':id')
+  async update(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: UpdateConversationDto) {
+    if (body.title === undefined && body.state === undefined && body.systemPrompt === undefined) {
+      throw invalid('nothing to change: give title, state or systemPrompt');
+    }
+    return toConversationResponse(await this.conversations.update(principal, id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
+    await this.conversations.delete(principal, id);
+  }
+
+  @Get(':id/messages')
+  async messages(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Query() query: BranchQuery) {
+    const { conversation, messages } = await this.conversations.branch(principal, id, query.leafId);
+    return { conversationId: conversation.id, leafId: messages.at(-1)?.id ?? null, data: messages.map(toMessageResponse) };
+  }
+
+  @Get(':id/tree')
+  async tree(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
+    const { conversation, messages } = await this.conversations.tree(principal, id);
+    const children = new Map<string, string[]>();
+    for (const message of messages) {
+      if (message.parentId) children.set(message.parentId, [...(children.get(message.parentId) ?? []), message.id]);
+    }
+    return {
+      conversationId: conversation.id,
+      currentLeafId: conversation.currentLeafId,
+      rootIds: messages.filter((m) => m.parentId === null).map((m) => m.id),
+      messages: messages.map((message) => ({ ...toMessageResponse(message), childIds: children.get(message.id) ?? [] })),
+    };
+  }
+
+  /** JSON by default; `stream: true` answers with server-sent events. Writes its own response (errors go to the filter). */
+  @Post(':id/messages')
+  async send(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() body: SendMessageDto,
+    @Req() req: RequestWithId,
+    @Res() res: Response,
+  ): Promise<void> {
+    const abort = new AbortController();
+    // The client going away (socket closed before the answer is written) interrupts the turn.
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const input = { content: body.content, parentId: body.parentId, model: body.model };
+    if (!body.stream) {
+      const turn = await this.turns.send(principal, id, input, { signal: abort.signal, traceId: req.id });
+      res.status(201).json(toTurnResponse(turn));
+      return;
+    }
+    const events = new TurnEventStream(res);
+    try {
+      const turn = await this.turns.send(principal, id, input, {
+        signal: abort.signal,
+        traceId: req.id,
+        listener: {
+          userMessageStored: (message) => {
+            events.open({});
+            events.send('message.created', toMessageResponse(message));
+          },
+          delta: (messageId, delta) => events.send('message.delta', { messageId, delta }),
+        },
+      });
+      events.send('message.completed', { ...toMessageResponse(turn.assistantMessage), usage: turn.usage });
+    } catch (error) {
+      if (!res.headersSent) throw error; // nothing streamed yet: answer with a plain JSON error
+      const failure = toDomainError(error);
+      events.error({ statusCode: failure.status, code: failure.code, message: failure.message, requestId: req.id });
+    }
+    events.end();
+  }
+}

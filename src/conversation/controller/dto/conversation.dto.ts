@@ -1,0 +1,86 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { CONVERSATION_STATES, REQUESTABLE_STATES, type Conversation, type ConversationState, type RequestableState } from '../../domain/conversation.js';
+import type { Message } from '../../domain/message.js';
+
+export class CreateConversationDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) title?: string;
+  @ApiPropertyOptional({ example: 'llama3.2:1b' }) @IsOptional() @IsString() @Length(1, 200) model?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(20_000) systemPrompt?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+}
+
+export class UpdateConversationDto {
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(500) title?: string | null;
+  @ApiPropertyOptional({ enum: REQUESTABLE_STATES, description: 'paused = pause, active = resume or unarchive, archived = archive' })
+  @IsOptional()
+  @IsIn(REQUESTABLE_STATES)
+  state?: RequestableState;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20_000) systemPrompt?: string | null;
+}
+
+export class ListConversationsQuery {
+  @ApiPropertyOptional({ enum: CONVERSATION_STATES, description: 'default: every state but archived' }) @IsOptional() @IsIn(CONVERSATION_STATES) state?: ConversationState;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) model?: string;
+  @ApiPropertyOptional({ description: 'created at or after (ISO 8601)' }) @IsOptional() @IsISO8601() from?: string;
+  @ApiPropertyOptional({ description: 'created at or before (ISO 8601)' }) @IsOptional() @IsISO8601() to?: string;
+  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) cursor?: string;
+}
+
+export class SendMessageDto {
+  @ApiProperty({ example: 'Hello!' }) @IsString() @MaxLength(1_000_000) content: string;
+  @ApiPropertyOptional({ description: 'an earlier message to continue from: starts a branch' }) @IsOptional() @IsUUID() parentId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) model?: string;
+  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() stream?: boolean;
+}
+
+export class BranchQuery {
+  @ApiPropertyOptional({ description: 'show the branch ending at this message instead of the current one' })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsUUID()
+  leafId?: string;
+}
+
+/** The fields of a conversation a client sees. */
+export function toConversationResponse(conversation: Conversation) {
+  return {
+    id: conversation.id,
+    title: conversation.title,
+    model: conversation.model,
+    systemPrompt: conversation.systemPrompt,
+    metadata: conversation.metadata,
+    state: conversation.state,
+    stateChangedAt: conversation.stateChangedAt.toISOString(),
+    currentLeafId: conversation.currentLeafId,
+    messageCount: conversation.messageCount,
+    createdAt: conversation.createdAt.toISOString(),
+    updatedAt: conversation.updatedAt.toISOString(),
+    lastMessageAt: conversation.lastMessageAt?.toISOString() ?? null,
+  };
+}
+
+/** The fields of a message a client sees. */
+export function toMessageResponse(message: Message) {
+  return {
+    id: message.id,
+    conversationId: message.conversationId,
+    parentId: message.parentId,
+    role: message.role,
+    content: message.content,
+    status: message.status,
+    tokenCount: message.tokenCount,
+    model: message.model,
+    promptTokens: message.promptTokens,
+    completionTokens: message.completionTokens,
+    latencyMs: message.latencyMs,
+    ttftMs: message.ttftMs,
+    costMicros: message.costMicros,
+    errorCode: message.errorCode,
+    traceId: message.traceId,
+    createdAt: message.createdAt.toISOString(),
+    completedAt: message.completedAt?.toISOString() ?? null,
+  };
+}

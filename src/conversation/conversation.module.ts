@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdentityModule } from '../identity/identity.module.js';
+import { LlmModule } from '../llm/llm.module.js';
+import { ModerationModule } from '../moderation/moderation.module.js';
+import { UsageModule } from '../usage/usage.module.js';
+import { ConversationsController } from './controller/conversations.controller.js';
+import { ConversationFacade } from './conversation.facade.js';
+import { ConversationEntity } from './repository/conversation.entity.js';
+import { ConversationRepository } from './repository/conversation.repository.js';
+import { ConversationsService } from './service/conversations.service.js';
+import { SendMessageService } from './service/send-message.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
+  controllers: [ConversationsController],
+  providers: [ConversationRepository, ConversationsService, SendMessageService, ConversationFacade],
+  exports: [ConversationFacade],
+})
+export class ConversationModule {}

@@ -1,0 +1,33 @@
+export type MessageRole = 'system' | 'user' | 'assistant';
+export type MessageStatus = 'complete' | 'failed' | 'interrupted';
+
+/** A node of the conversation tree. Assistant messages carry what their model call cost and how long it took. */
+export interface Message {
+  id: string;
+  conversationId: string;
+  parentId: string | null;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  /** Distance from the root (0 for the first message): lets a branch be walked by an index. */
+  depth: number;
+  /** Tokens of content, counted once when the message is written. */
+  tokenCount: number;
+  model: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  latencyMs: number | null;
+  ttftMs: number | null;
+  costMicros: number | null;
+  errorCode: string | null;
+  traceId: string | null;
+  /** Sent: when gus received the user message, or started the model call. */
+  createdAt: Date;
+  /** Received: when the message was complete (or failed, or was interrupted). */
+  completedAt: Date | null;
+}
+
+/** Whether a message belongs in the context sent to the model: failed attempts do not. */
+export function countsAsHistory(message: Message): boolean {
+  return message.status !== 'failed' && message.content.length > 0;
+}

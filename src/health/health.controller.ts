@@ -1,0 +1,63 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { Redis } from 'ioredis';
+import { Public } from '../../libs/auth/auth.decorators.js';
+import { metricsRegistry } from '../../libs/metrics/metrics.js';
+import { REDIS } from '../../libs/queue/redis.js';
+import { LlmFacade } from '../llm/llm.facade.js';
+
+@ApiTags('health')
+@Public()
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly llm: LlmFacade,
+    @Inject(REDIS) private readonly redis: Redis | null,
+  ) {}
+
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Ready when the database, Redis (if configured) and the model server all answer. */
+  @Get('health/ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 2000 }),
+      () => this.check('redis', async () => (this.redis ? void (await this.redis.ping()) : undefined), this.redis ? 'redis' : 'in-process'),
+      () => this.check('model', () => this.llm.ping(), 'reachable'),
+    ]);
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', metricsRegistry.contentType)
+  metrics(): Promise<string> {
+    return metricsRegistry.metrics();
+  }
+
+  private async check(key: string, probe: () => Promise<void>, detail: string) {
+    const indicator = this.indicators.check(key);
+    try {
+      await withTimeout(probe(), 2000);
+      return indicator.up({ detail });
+    } catch (error) {
+      return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

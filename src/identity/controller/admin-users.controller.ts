@@ -1,0 +1,47 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../../libs/auth/auth.decorators.js';
+import { invalid } from '../../../libs/errors/domain-error.js';
+import { UsersService } from '../service/users.service.js';
+import { CreateUserDto, IssueApiKeyDto, ListUsersQuery, UpdateUserDto, toUserResponse } from './dto/identity.dto.js';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('v1/admin/users')
+export class AdminUsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  async list(@Query() query: ListUsersQuery) {
+    const page = await this.users.list({ limit: query.limit ?? 50, cursor: query.cursor, role: query.role, status: query.status });
+    return { data: page.users.map(toUserResponse), nextCursor: page.nextCursor };
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body() body: CreateUserDto) {
+    return toUserResponse(await this.users.create(body));
+  }
+
+  @Get(':id')
+  async get(@Param('id', uuid) id: string) {
+    return toUserResponse(await this.users.get(id));
+  }
+
+  @Patch(':id')
+  async update(@Param('id', uuid) id: string, @Body() body: UpdateUserDto) {
+    if (body.role === undefined && body.plan === undefined && body.status === undefined) throw invalid('nothing to change: give role, plan or status');
+    return toUserResponse(await this.users.update(id, body));
+  }
+
+  /** The key is in this response only; gus keeps its hash. */
+  @Post(':id/api-keys')
+  @HttpCode(201)
+  async issueApiKey(@Param('id', uuid) id: string, @Body() body: IssueApiKeyDto) {
+    const key = await this.users.issueApiKey(id, body.name ?? 'default');
+    return { id: key.id, key: key.key, prefix: key.prefix, createdAt: key.createdAt.toISOString() };
+  }
+}

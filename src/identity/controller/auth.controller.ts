@@ -1,0 +1,32 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Public } from '../../../libs/auth/auth.decorators.js';
+import { AuthService, type IssuedToken } from '../service/auth.service.js';
+import { LoginDto, toUserResponse } from './dto/identity.dto.js';
+
+const toTokenResponse = (token: IssuedToken) => ({
+  accessToken: token.accessToken,
+  tokenType: token.tokenType,
+  expiresIn: token.expiresIn,
+  user: toUserResponse(token.user),
+});
+
+@ApiTags('auth')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  async login(@Body() body: LoginDto) {
+    return toTokenResponse(await this.auth.login(body.email, body.password));
+  }
+
+  @Public()
+  @Post('guest')
+  @HttpCode(201)
+  async guest() {
+    return toTokenResponse(await this.auth.guest());
+  }
+}

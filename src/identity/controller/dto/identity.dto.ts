@@ -1,0 +1,50 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import type { User } from '../../domain/user.js';
+import { ROLES, USER_STATUSES, type Role, type UserStatus } from '../../domain/user.js';
+
+export class LoginDto {
+  @ApiProperty({ example: 'admin@example.com' }) @IsEmail() @MaxLength(320) email: string;
+  @ApiProperty() @IsString() @Length(1, 1024) password: string;
+}
+
+export class CreateUserDto {
+  @ApiProperty() @IsEmail() @MaxLength(320) email: string;
+  @ApiPropertyOptional({ minLength: 8 }) @IsOptional() @IsString() @Length(8, 1024) password?: string;
+  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional({ example: 'free' }) @IsOptional() @IsString() @Length(1, 64) plan?: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) plan?: string;
+  @ApiPropertyOptional({ enum: USER_STATUSES, description: 'suspended = suspend, active = lift a suspension' })
+  @IsOptional()
+  @IsIn(USER_STATUSES)
+  status?: UserStatus;
+}
+
+export class ListUsersQuery {
+  @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
+  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional({ enum: USER_STATUSES }) @IsOptional() @IsIn(USER_STATUSES) status?: UserStatus;
+}
+
+export class IssueApiKeyDto {
+  @ApiPropertyOptional({ example: 'ci' }) @IsOptional() @IsString() @Length(1, 100) name?: string;
+}
+
+/** The fields of a user a client may see: never the password hash. */
+export function toUserResponse(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    plan: user.plan,
+    status: user.status,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,27 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
+import type { Principal } from '../../../libs/auth/principal.js';
+import { UsageFacade } from '../../usage/usage.facade.js';
+import { UsersService } from '../service/users.service.js';
+import { toUserResponse } from './dto/identity.dto.js';
+
+@ApiTags('identity')
+@ApiBearerAuth()
+@Controller('v1/me')
+export class MeController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly usage: UsageFacade,
+  ) {}
+
+  @Get()
+  async me(@CurrentPrincipal() principal: Principal) {
+    const [user, usage] = await Promise.all([this.users.get(principal.userId), this.usage.summaryForUser(principal.userId)]);
+    return {
+      ...toUserResponse(user),
+      limits: { modelTiers: principal.plan.tiers, maxContextTokens: principal.plan.maxContextTokens },
+      usage,
+    };
+  }
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
+import { DomainError, invalid, notFound } from '../../../libs/errors/domain-error.js';
+import { generateApiKey } from '../domain/api-key.js';
+import { hashPassword } from '../domain/password.js';
+import { PlanCatalog } from '../domain/plan-catalog.js';
+import { normaliseEmail, type Role, type User, type UserStatus } from '../domain/user.js';
+import { UserRepository, decodeCursor, type UserPage } from '../repository/user.repository.js';
+
+export interface NewUser {
+  email: string;
+  password?: string;
+  role?: Role;
+  plan?: string;
+}
+
+export interface UserChanges {
+  role?: Role;
+  plan?: string;
+  status?: UserStatus;
+}
+
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('UsersService');
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly plans: PlanCatalog,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The first admin comes from GUS_ADMIN_EMAIL / GUS_ADMIN_PASSWORD, created at start if missing. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { adminEmail, adminPassword } = this.config;
+    if (!adminEmail || !adminPassword) {
+      if ((await this.users.countAdmins()) === 0) this.logger.warn('no admin exists: set GUS_ADMIN_EMAIL and GUS_ADMIN_PASSWORD to create one');
+      return;
+    }
+    if (await this.users.findByEmail(adminEmail)) return;
+    await this.create({ email: adminEmail, password: adminPassword, role: 'admin', plan: this.plans.has('pro') ? 'pro' : 'free' }).catch((error: unknown) => {
+      // Another instance starting at the same time may have created it first.
+      if (!(error instanceof DomainError && error.code === 'CONFLICT')) throw error;
+    });
+    this.logger.log('created the first admin from GUS_ADMIN_EMAIL');
+  }
+
+  async create(input: NewUser): Promise<User> {
+    const plan = this.plans.get(input.plan ?? 'free').id;
+    const email = normaliseEmail(input.email);
+    if (await this.users.findByEmail(email)) throw new DomainError('CONFLICT', 'a user with this email already exists');
+    const now = new Date();
+    const user: User = {
+      id: randomUUID(),
+      email,
+      passwordHash: input.password ? await hashPassword(input.password) : null,
+      role: input.role ?? 'user',
+      plan,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.users.insert(user);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new DomainError('CONFLICT', 'a user with this email already exists');
+      throw error;
+    }
+    return user;
+  }
+
+  async list(query: { limit: number; cursor?: string; role?: Role; status?: UserStatus }): Promise<UserPage> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (after === null) throw invalid('cursor is malformed');
+    return this.users.list({ limit: query.limit, after, role: query.role, status: query.status });
+  }
+
+  async update(id: string, changes: UserChanges): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw notFound('user');
+    if (changes.plan !== undefined) this.plans.get(changes.plan);
+    const updated: User = { ...user, ...definedOnly(changes), updatedAt: new Date() };
+    await this.users.update(updated);
+    return updated;
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw notFound('user');
+    return user;
+  }
+
+  /** Issues an API key for a user; the plaintext is returned once and never stored. */
+  async issueApiKey(userId: string, name: string): Promise<{ id: string; key: string; prefix: string; createdAt: Date }> {
+    await this.get(userId);
+    const { plaintext, hash, prefix } = generateApiKey();
+    const key = { id: randomUUID(), userId, name, keyHash: hash, keyPrefix: prefix, createdAt: new Date(), revokedAt: null };
+    await this.users.insertApiKey(key);
+    return { id: key.id, key: plaintext, prefix, createdAt: key.createdAt };
+  }
+}
+
+function definedOnly<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

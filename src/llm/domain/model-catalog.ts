@@ -1,0 +1,74 @@
+import type { ModelTier } from '../../../libs/auth/principal.js';
+import { DomainError } from '../../../libs/errors/domain-error.js';
+
+export type ProviderKind = 'ollama' | 'openai';
+
+/** One entry of config/models.json. Prices are per million tokens, in the billing currency. */
+export interface ModelSpec {
+  id: string;
+  provider: ProviderKind;
+  /** Tokens the model can attend to; when absent, read from the provider at start. */
+  contextWindow?: number;
+  tier: ModelTier;
+  pricePerMillionInput: number;
+  pricePerMillionOutput: number;
+  /** For the OpenAI-compatible provider: where the server is. */
+  baseUrl?: string;
+}
+
+const MICROS = 1_000_000n;
+
+/** The models gus offers, their tiers and prices. */
+export class ModelCatalog {
+  private readonly models: Map<string, ModelSpec>;
+
+  constructor(
+    models: ModelSpec[],
+    readonly defaultModelId: string,
+  ) {
+    for (const model of models) validateSpec(model);
+    this.models = new Map(models.map((model) => [model.id, model]));
+    if (!this.models.has(defaultModelId)) throw new Error(`the default model "${defaultModelId}" is not in the catalogue`);
+  }
+
+  all(): ModelSpec[] {
+    return [...this.models.values()];
+  }
+
+  /** The model by id, or the default when none is asked for; an unknown id is the client's error. */
+  resolve(id?: string | null): ModelSpec {
+    const model = this.models.get(id ?? this.defaultModelId);
+    if (!model) throw new DomainError('INVALID_REQUEST', `unknown model "${id}" (see GET /v1/models)`);
+    return model;
+  }
+
+  setContextWindow(id: string, contextWindow: number): void {
+    const model = this.models.get(id);
+    if (model) model.contextWindow = contextWindow;
+  }
+}
+
+/**
+ * Cost of a turn in integer micro-units of the billing currency, rounded half up once per turn.
+ * BigInt keeps large token counts times fine-grained prices exact.
+ */
+export function priceTurn(model: ModelSpec, promptTokens: number, completionTokens: number): number {
+  const perMillion =
+    BigInt(promptTokens) * toMicros(model.pricePerMillionInput) + BigInt(completionTokens) * toMicros(model.pricePerMillionOutput);
+  return Number((perMillion + MICROS / 2n) / MICROS);
+}
+
+function toMicros(price: number): bigint {
+  return BigInt(Math.round(price * 1_000_000));
+}
+
+function validateSpec(model: ModelSpec): void {
+  const where = `model "${model.id}" in the catalogue`;
+  if (!model.id) throw new Error('a model in the catalogue has no id');
+  if (model.provider !== 'ollama' && model.provider !== 'openai') throw new Error(`${where}: provider must be ollama or openai`);
+  if (model.tier !== 'standard' && model.tier !== 'premium') throw new Error(`${where}: tier must be standard or premium`);
+  if (!(model.pricePerMillionInput >= 0) || !(model.pricePerMillionOutput >= 0)) throw new Error(`${where}: prices must be >= 0`);
+  if (model.contextWindow !== undefined && !(Number.isInteger(model.contextWindow) && model.contextWindow > 0)) {
+    throw new Error(`${where}: contextWindow must be a positive integer`);
+  }
+}

@@ -1,0 +1,79 @@
+import { Ollama, type ChatResponse } from 'ollama';
+import { DomainError } from '../../../libs/errors/domain-error.js';
+import type { ChatEvent, ChatProvider, ChatRequest } from '../domain/chat-provider.js';
+
+/**
+ * Ollama through its official client. Each call gets its own client whose fetch carries the caller's
+ * abort signal, so a hang before the first byte can be cut as well as a stream in flight.
+ */
+export class OllamaProvider implements ChatProvider {
+  private readonly shared: Ollama;
+
+  constructor(
+    private readonly host: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.shared = new Ollama({ host });
+  }
+
+  async *stream(request: ChatRequest): AsyncIterable<ChatEvent> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = AbortSignal.any([request.signal, timeout]);
+    const client = new Ollama({ host: this.host, fetch: (input, init) => fetch(input, { ...init, signal }) });
+    let chunks: AsyncIterable<ChatResponse>;
+    try {
+      chunks = await client.chat({
+        model: request.model,
+        messages: request.messages,
+        stream: true,
+        format: request.format,
+        options: request.numCtx ? { num_ctx: request.numCtx } : undefined,
+      });
+      let done = false;
+      for await (const chunk of chunks) {
+        if (chunk.message?.content) yield { type: 'delta', text: chunk.message.content };
+        if (chunk.done) {
+          done = true;
+          yield {
+            type: 'done',
+            promptTokens: chunk.prompt_eval_count ?? null,
+            completionTokens: chunk.eval_count ?? null,
+            doneReason: chunk.done_reason ?? null,
+          };
+        }
+      }
+      if (!done && !request.signal.aborted) throw new DomainError('LLM_ERROR', 'the model server ended the stream early');
+    } catch (error) {
+      throw this.translate(error, request.signal, timeout);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.shared.version();
+  }
+
+  async contextLength(model: string): Promise<number | null> {
+    const info = await this.shared.show({ model });
+    const modelInfo = (info.model_info ?? {}) as unknown as Record<string, unknown>;
+    const key = Object.keys(modelInfo).find((name) => name.endsWith('.context_length'));
+    const value = key ? modelInfo[key] : undefined;
+    return typeof value === 'number' ? value : null;
+  }
+
+  private translate(error: unknown, caller: AbortSignal, timeout: AbortSignal): unknown {
+    if (error instanceof DomainError) return error;
+    if (caller.aborted) return error; // the caller went away: not a model failure
+    if (timeout.aborted) return new DomainError('LLM_TIMEOUT', `the model did not answer within ${this.timeoutMs} ms`);
+    const e = error as { name?: string; status_code?: number; message?: string; cause?: { code?: string } };
+    if (e.name === 'ResponseError') {
+      const status = e.status_code ?? 0;
+      if (status === 503) return new DomainError('LLM_UNAVAILABLE', `the model server is unavailable: ${e.message}`);
+      return new DomainError('LLM_ERROR', `the model server answered ${status}: ${e.message}`);
+    }
+    const code = e.cause?.code ?? '';
+    if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code) || e.message === 'fetch failed') {
+      return new DomainError(code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' ? 'LLM_UNAVAILABLE' : 'LLM_ERROR', `the model server could not be reached or dropped the connection (${code || e.message})`);
+    }
+    return new DomainError('LLM_ERROR', `the model call failed: ${e.message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import type { Transaction } from '../../libs/database/transaction.js';
+import { assertValidEvent, type UsageEvent, type UsageTotals } from './domain/usage-event.js';
+import { UsageRepository } from './repository/usage.repository.js';
+import { UsageOutboxRelay } from './service/usage-outbox.relay.js';
+
+export type { UsageEvent, UsageTotals };
+
+/** The usage context's public face: record a turn in the caller's transaction, read totals. */
+@Injectable()
+export class UsageFacade {
+  constructor(
+    private readonly usage: UsageRepository,
+    private readonly relay: UsageOutboxRelay,
+  ) {}
+
+  /** Records the turn in the same transaction as the assistant message (call afterCommit once it commits). */
+  async recordTurn(tx: Transaction, event: UsageEvent): Promise<void> {
+    assertValidEvent(event);
+    await this.usage.insertEvent(tx, event);
+  }
+
+  /** Hands freshly committed events to the billing queue without waiting for the next poll. */
+  afterCommit(): void {
+    this.relay.kick();
+  }
+
+  async summaryForUser(userId: string): Promise<{ today: UsageTotals; thisMonth: UsageTotals; allTime: UsageTotals }> {
+    const now = new Date().toISOString();
+    const [today, thisMonth, allTime] = await Promise.all([
+      this.usage.userTotals(userId, now.slice(0, 10)),
+      this.usage.userTotals(userId, `${now.slice(0, 7)}-01`),
+      this.usage.userTotals(userId),
+    ]);
+    return { today, thisMonth, allTime };
+  }
+
+  conversationTotals(conversationId: string): Promise<UsageTotals> {
+    return this.usage.conversationTotals(conversationId);
+  }
+
+  /** Waits until every committed event has been handed to the queue. */
+  flush(): Promise<void> {
+    return this.relay.flush();
+  }
+}
