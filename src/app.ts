@@ -1,4 +1,4 @@
-import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -13,8 +13,8 @@ import { AppModule } from './app.module.js';
 /** Builds the gus HTTP application (not yet listening). Tests and main.ts both start gus through here. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = createJsonLogger(config.logLevel);
-  new Logger('Gus', { timestamp: false }).log(`database: ${describeDatabase(config)}`);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bufferLogs: false });
+  logger.log(`database: ${describeDatabase(config)}`, 'Gus');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bufferLogs: false, abortOnError: false });
   app.set('trust proxy', false);
   app.set('etag', false);
   app.useBodyParser('json', { limit: '2mb' });

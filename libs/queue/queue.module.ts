@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Logger, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { BullMqJobQueue } from './bullmq-job-queue.js';
@@ -6,13 +6,14 @@ import { InProcessJobQueue } from './in-process-job-queue.js';
 import { JobQueue } from './job-queue.js';
 import { REDIS, createRedis } from './redis.js';
 
-class QueueShutdown implements OnApplicationShutdown {
+class QueueShutdown implements BeforeApplicationShutdown {
   constructor(
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(REDIS) private readonly redis: Redis | null,
   ) {}
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes (onApplicationShutdown), so no job runs against a closed pool. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.queue.close();
     if (this.redis) await this.redis.quit().catch(() => this.redis?.disconnect());
   }

@@ -56,9 +56,12 @@ export class UsageRepository {
     return this.db.transaction(async (tx) => {
       const rows: Array<{ user_id: string; conversation_id: string | null; model: string; prompt_tokens: number; completion_tokens: number; cost_micros: string; occurred_at: Date }> =
         await tx.query(
-          `UPDATE usage_events SET applied_at = now(), relayed_at = coalesce(relayed_at, now())
-           WHERE id = $1 AND applied_at IS NULL
-           RETURNING user_id, conversation_id, model, prompt_tokens, completion_tokens, cost_micros, occurred_at`,
+          // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+          `WITH applied AS (
+             UPDATE usage_events SET applied_at = now(), relayed_at = coalesce(relayed_at, now())
+             WHERE id = $1 AND applied_at IS NULL
+             RETURNING user_id, conversation_id, model, prompt_tokens, completion_tokens, cost_micros, occurred_at
+           ) SELECT * FROM applied`,
           [id],
         );
       const event = rows[0];

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { JobQueue } from '../../../libs/queue/job-queue.js';
 import { UsageRepository } from '../repository/usage.repository.js';
@@ -13,11 +13,12 @@ const STALE_AFTER_SECONDS = 300;
  * Runs right after a turn commits and on a timer, so events written while Redis was down go out later.
  */
 @Injectable()
-export class UsageOutboxRelay implements OnModuleInit, OnApplicationShutdown {
+export class UsageOutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('UsageOutboxRelay');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  private stopped = false;
 
   constructor(
     private readonly usage: UsageRepository,
@@ -31,13 +32,15 @@ export class UsageOutboxRelay implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
 
   /** Asks for a relay pass soon; passes never overlap. */
   kick(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
