@@ -14,12 +14,13 @@ import { AppModule } from './app.module.js';
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = createJsonLogger(config.logLevel);
   logger.log(`database: ${describeDatabase(config)}`, 'Gus');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bufferLogs: false, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bufferLogs: false, abortOnError: false, bodyParser: false });
   app.set('trust proxy', false);
   app.set('etag', false);
-  app.useBodyParser('json', { limit: '2mb' });
+  // Request ids first, so that even a body the parser rejects gets an answer that names its request.
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware);
+  app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -18,6 +18,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request & { id?: string }>();
     const res = http.getResponse<Response>();
+    if (exception instanceof HttpException && req.path.startsWith('/health/')) {
+      // Terminus reports which dependency is down in its own body; keep it for orchestrators.
+      res.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
     const error = toDomainError(exception);
     if (error.code === 'INTERNAL_ERROR') {
       this.logger.error({ msg: 'unhandled error', requestId: req.id, error: describe(exception) });

@@ -70,10 +70,15 @@ export class OllamaProvider implements ChatProvider {
       if (status === 503) return new DomainError('LLM_UNAVAILABLE', `the model server is unavailable: ${e.message}`);
       return new DomainError('LLM_ERROR', `the model server answered ${status}: ${e.message}`);
     }
-    const code = e.cause?.code ?? '';
-    if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code) || e.message === 'fetch failed') {
-      return new DomainError(code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' ? 'LLM_UNAVAILABLE' : 'LLM_ERROR', `the model server could not be reached or dropped the connection (${code || e.message})`);
+    // undici says "fetch failed" when no response ever came (refused, unresolvable, unreachable);
+    // a connection dropped mid-answer surfaces as "terminated" instead.
+    if (e.message === 'fetch failed') {
+      return new DomainError('LLM_UNAVAILABLE', `the model server could not be reached (${e.cause?.code ?? describeCause(e.cause)})`);
     }
     return new DomainError('LLM_ERROR', `the model call failed: ${e.message ?? String(error)}`);
   }
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : 'no response';
 }
