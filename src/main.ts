@@ -1,8 +1,11 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../libs/config/app-config.js';
 import { createApp } from './app.js';
 
+// A .env file may set the environment (PRODUCT.md §5); real environment variables win.
+if (existsSync('.env')) process.loadEnvFile('.env');
 const config = loadConfig();
 const app = await createApp(config);
 if (config.role === 'worker') {
