@@ -7,6 +7,10 @@ export interface PlanPolicy {
   id: string;
   tiers: ModelTier[];
   maxContextTokens: number;
+  /** Whether messages that fall out of the window are summarised in the background. */
+  summaries?: boolean;
+  /** A system prompt layer for everyone on this plan. */
+  systemPrompt?: string;
 }
 
 /** The authenticated caller, attached to every /v1 request by identity's guard. */

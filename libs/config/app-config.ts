@@ -32,6 +32,12 @@ export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How often the usage outbox relay looks for events not yet handed to the queue. */
   outboxPollMs: number;
+  /** Global and per-model system prompt layers. */
+  systemPromptsPath: string;
+  /** An active conversation idle this long becomes inactive. */
+  inactiveAfterSeconds: number;
+  /** How often the idle sweeper runs. */
+  idleSweepMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -63,6 +69,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxMessageChars: int(env.GUS_MAX_MESSAGE_CHARS, 32_000, 'GUS_MAX_MESSAGE_CHARS'),
     logLevel: logLevel as AppConfig['logLevel'],
     outboxPollMs: int(env.GUS_OUTBOX_POLL_MS, 1000, 'GUS_OUTBOX_POLL_MS'),
+    systemPromptsPath: resolve(env.GUS_SYSTEM_PROMPTS_FILE || 'config/system-prompts.json'),
+    inactiveAfterSeconds: int(env.GUS_INACTIVE_AFTER_SECONDS, 7 * 24 * 3600, 'GUS_INACTIVE_AFTER_SECONDS'),
+    idleSweepMs: int(env.GUS_IDLE_SWEEP_MS, 60_000, 'GUS_IDLE_SWEEP_MS'),
   };
 }
 

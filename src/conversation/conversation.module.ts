@@ -8,13 +8,29 @@ import { ConversationsController } from './controller/conversations.controller.j
 import { ConversationFacade } from './conversation.facade.js';
 import { ConversationEntity } from './repository/conversation.entity.js';
 import { ConversationRepository } from './repository/conversation.repository.js';
+import { MessageRepository } from './repository/message.repository.js';
+import { systemPromptCatalogProvider } from './repository/system-prompt.file.js';
+import { ContextBuilder } from './service/context-builder.service.js';
+import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js';
+import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
 import { SendMessageService } from './service/send-message.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
   controllers: [ConversationsController],
-  providers: [ConversationRepository, ConversationsService, SendMessageService, ConversationFacade],
+  providers: [
+    ConversationRepository,
+    MessageRepository,
+    systemPromptCatalogProvider,
+    ContextBuilder,
+    SummaryQueue,
+    SummaryWorker,
+    IdleConversationSweeper,
+    ConversationsService,
+    SendMessageService,
+    ConversationFacade,
+  ],
   exports: [ConversationFacade],
 })
 export class ConversationModule {}

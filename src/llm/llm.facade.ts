@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatEvent, ChatMessage } from './domain/chat-provider.js';
+import { neutraliseControlSequences } from './domain/control-sequences.js';
 import { ModelCatalog, priceTurn, type ModelSpec } from './domain/model-catalog.js';
-import { estimateTokens } from './domain/token-count.js';
+import { countLlama3Tokens } from './service/llama3-token-counter.js';
 import { ModelServer } from './service/model-server.js';
 
 export type { ChatEvent, ChatMessage, ModelSpec };
@@ -9,11 +10,13 @@ export type { ChatEvent, ChatMessage, ModelSpec };
 export interface ChatCall {
   model: ModelSpec;
   messages: ChatMessage[];
+  /** The context window the messages were fitted to; sent as num_ctx so the server never truncates silently. */
+  contextWindow: number;
   format?: 'json';
   signal: AbortSignal;
 }
 
-/** The llm context's public face: the model catalogue, prices and streaming a model's answer. */
+/** The llm context's public face: the model catalogue, token counts, prices and streaming a model's answer. */
 @Injectable()
 export class LlmFacade {
   constructor(
@@ -30,15 +33,31 @@ export class LlmFacade {
     return this.catalog.all();
   }
 
-  /** Streams the answer; throws DomainError LLM_ERROR / LLM_UNAVAILABLE / LLM_TIMEOUT. */
+  /**
+   * Streams the answer; throws DomainError LLM_ERROR / LLM_UNAVAILABLE / LLM_TIMEOUT. Every message's
+   * text has its chat-template control sequences neutralised first: no text, whoever wrote it, can
+   * become a control token on its way to the model.
+   */
   stream(call: ChatCall): AsyncIterable<ChatEvent> {
     return this.server.providerFor(call.model).stream({
       model: call.model.id,
-      messages: call.messages,
-      numCtx: call.model.contextWindow,
+      messages: call.messages.map((message) => ({ role: message.role, content: neutraliseControlSequences(message.content) })),
+      numCtx: call.contextWindow,
       format: call.format,
       signal: call.signal,
     });
+  }
+
+  /** The whole answer of a non-interactive call (background jobs such as summaries). */
+  async complete(call: ChatCall): Promise<{ text: string; promptTokens: number | null; completionTokens: number | null }> {
+    let text = '';
+    let promptTokens: number | null = null;
+    let completionTokens: number | null = null;
+    for await (const event of this.stream(call)) {
+      if (event.type === 'delta') text += event.text;
+      else ({ promptTokens, completionTokens } = event);
+    }
+    return { text, promptTokens, completionTokens };
   }
 
   /** Integer micro-units of the billing currency. */
@@ -46,8 +65,9 @@ export class LlmFacade {
     return priceTurn(model, promptTokens, completionTokens);
   }
 
+  /** Exact LLaMA 3 tokens of a text. */
   countTokens(text: string): number {
-    return estimateTokens(text);
+    return countLlama3Tokens(text);
   }
 
   ping(): Promise<void> {

@@ -63,7 +63,7 @@ describe('conversations over HTTP (PostgreSQL + Redis)', () => {
     // What reached the model: the system prompt, then the user message, through the real ollama client.
     const [received] = simulator.receivedRequests();
     expect(received?.messages).toEqual([
-      { role: 'system', content: 'You are terse.' },
+      { role: 'system', content: expect.stringMatching(/^You are a helpful assistant\.[\s\S]*\n\nYou are terse\.$/) },
       { role: 'user', content: 'What is the capital of Italy?' },
     ]);
     expect(received?.options).toMatchObject({ num_ctx: 8192 });

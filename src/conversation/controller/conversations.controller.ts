@@ -7,10 +7,12 @@ import { invalid } from '../../../libs/errors/domain-error.js';
 import { toDomainError } from '../../../libs/errors/http-error.filter.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import { ConversationsService } from '../service/conversations.service.js';
-import { SendMessageService, type TurnResult } from '../service/send-message.service.js';
+import { SendMessageService, type TurnRequestContext, type TurnResult } from '../service/send-message.service.js';
 import {
   BranchQuery,
   CreateConversationDto,
+  ForkDto,
+  RegenerateDto,
   ListConversationsQuery,
   SendMessageDto,
   UpdateConversationDto,
@@ -23,9 +25,10 @@ const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a U
 type RequestWithId = Request & { id: string };
 
 const toTurnResponse = (turn: TurnResult) => ({
-  userMessage: toMessageResponse(turn.userMessage),
+  userMessage: turn.userMessage ? toMessageResponse(turn.userMessage) : null,
   assistantMessage: toMessageResponse(turn.assistantMessage),
   usage: turn.usage,
+  warnings: turn.warnings,
 });
 
 @ApiTags('conversations')
@@ -60,13 +63,18 @@ export class ConversationsController {
   @Get(':id')
   async get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
     const conversation = await this.conversations.get(principal, id);
-    return { ...toConversationResponse(conversation), usage: await this.usage.conversationTotals(id) };
+    const [usage, stateChanges] = await Promise.all([this.usage.conversationTotals(id), this.conversations.stateChanges(id)]);
+    return {
+      ...toConversationResponse(conversation),
+      usage,
+      stateChanges: stateChanges.map((change) => ({ ...change, at: change.at.toISOString() })),
+    };
   }
 
   @Patch(':id')
   async update(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: UpdateConversationDto) {
-    if (body.title === undefined && body.state === undefined && body.systemPrompt === undefined) {
-      throw invalid('nothing to change: give title, state or systemPrompt');
+    if (body.title === undefined && body.state === undefined && body.systemPrompt === undefined && body.currentLeafId === undefined) {
+      throw invalid('nothing to change: give title, state, systemPrompt or currentLeafId');
     }
     return toConversationResponse(await this.conversations.update(principal, id, body));
   }
@@ -100,27 +108,51 @@ export class ConversationsController {
 
   /** JSON by default; `stream: true` answers with server-sent events. Writes its own response (errors go to the filter). */
   @Post(':id/messages')
-  async send(
+  send(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
     @Body() body: SendMessageDto,
     @Req() req: RequestWithId,
     @Res() res: Response,
   ): Promise<void> {
+    const { stream, ...input } = body;
+    return this.respond(req, res, stream, (context) => this.turns.send(principal, id, input, context));
+  }
+
+  /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
+  @Post(':id/messages/:messageId/regenerate')
+  regenerate(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Param('messageId', uuid) messageId: string,
+    @Body() body: RegenerateDto,
+    @Req() req: RequestWithId,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { stream, ...options } = body;
+    return this.respond(req, res, stream, (context) => this.turns.regenerate(principal, id, messageId, options, context));
+  }
+
+  @Post(':id/fork')
+  @HttpCode(201)
+  async fork(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ForkDto) {
+    return toConversationResponse(await this.conversations.fork(principal, id, body.messageId));
+  }
+
+  private async respond(req: RequestWithId, res: Response, stream: boolean | undefined, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<void> {
     const abort = new AbortController();
     // The client going away (socket closed before the answer is written) interrupts the turn.
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    const input = { content: body.content, parentId: body.parentId, model: body.model };
-    if (!body.stream) {
-      const turn = await this.turns.send(principal, id, input, { signal: abort.signal, traceId: req.id });
+    if (!stream) {
+      const turn = await run({ signal: abort.signal, traceId: req.id });
       res.status(201).json(toTurnResponse(turn));
       return;
     }
     const events = new TurnEventStream(res);
     try {
-      const turn = await this.turns.send(principal, id, input, {
+      const turn = await run({
         signal: abort.signal,
         traceId: req.id,
         listener: {
@@ -128,10 +160,14 @@ export class ConversationsController {
             events.open({});
             events.send('message.created', toMessageResponse(message));
           },
-          delta: (messageId, delta) => events.send('message.delta', { messageId, delta }),
+          delta: (messageId, delta) => {
+            events.open({});
+            events.send('message.delta', { messageId, delta });
+          },
         },
       });
-      events.send('message.completed', { ...toMessageResponse(turn.assistantMessage), usage: turn.usage });
+      events.open({});
+      events.send('message.completed', { ...toMessageResponse(turn.assistantMessage), usage: turn.usage, warnings: turn.warnings });
     } catch (error) {
       if (!res.headersSent) throw error; // nothing streamed yet: answer with a plain JSON error
       const failure = toDomainError(error);

@@ -5,7 +5,9 @@ import type { ErrorBody } from '../../../libs/errors/http-error.filter.js';
 export class TurnEventStream {
   constructor(private readonly res: Response) {}
 
+  /** Sends the status and headers once, before the first event. */
   open(headers: Record<string, string>): void {
+    if (this.res.headersSent) return;
     this.res.status(200);
     this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     this.res.setHeader('Cache-Control', 'no-cache, no-transform');

@@ -20,6 +20,15 @@ export interface Conversation {
   createdAt: Date;
   updatedAt: Date;
   lastMessageAt: Date | null;
+  forkedFromConversationId: string | null;
+  forkedFromMessageId: string | null;
+}
+
+export interface StateChange {
+  from: ConversationState;
+  to: ConversationState;
+  reason: 'requested' | 'idle' | 'new message';
+  at: Date;
 }
 
 /** New messages are refused while paused or archived; an inactive conversation wakes up on its next message. */
@@ -29,8 +38,18 @@ export function assertAcceptsMessages(conversation: Conversation): void {
   }
 }
 
-/** The conversation after a state change asked for by its owner. */
-export function changeState(conversation: Conversation, target: RequestableState, at: Date): Conversation {
-  if (conversation.state === target) return conversation;
-  return { ...conversation, state: target, stateChangedAt: at, updatedAt: at };
+/** An archived conversation is read-only: only un-archiving it is allowed. */
+export function assertEditable(conversation: Conversation): void {
+  if (conversation.state === 'archived') {
+    throw new DomainError('CONVERSATION_NOT_ACTIVE', 'the conversation is archived and read-only; set state to active to edit it');
+  }
+}
+
+/** The conversation after a state change asked for by its owner, and the change to record (none if unchanged). */
+export function changeState(conversation: Conversation, target: RequestableState, at: Date): { conversation: Conversation; change: StateChange | null } {
+  if (conversation.state === target) return { conversation, change: null };
+  return {
+    conversation: { ...conversation, state: target, stateChangedAt: at, updatedAt: at },
+    change: { from: conversation.state, to: target, reason: 'requested', at },
+  };
 }

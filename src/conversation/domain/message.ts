@@ -1,6 +1,23 @@
 export type MessageRole = 'system' | 'user' | 'assistant';
 export type MessageStatus = 'complete' | 'failed' | 'interrupted';
 
+/** What an assistant message's prompt held, so the context can be audited and rebuilt. */
+export interface TurnContext {
+  /** The oldest branch message included (the newest is the parent). */
+  fromMessageId: string | null;
+  messageCount: number;
+  tokens: number;
+  /** Branch messages that did not fit in the window. */
+  leftOut: number;
+  /** The window the context was fitted to (sent to the model as num_ctx). */
+  window: number;
+  summaryId: string | null;
+  systemLayers: string[];
+  format: 'json' | null;
+  /** For format json: whether the answer was one JSON object. */
+  formatValid: boolean | null;
+}
+
 /** A node of the conversation tree. Assistant messages carry what their model call cost and how long it took. */
 export interface Message {
   id: string;
@@ -21,6 +38,7 @@ export interface Message {
   costMicros: number | null;
   errorCode: string | null;
   traceId: string | null;
+  context: TurnContext | null;
   /** Sent: when gus received the user message, or started the model call. */
   createdAt: Date;
   /** Received: when the message was complete (or failed, or was interrupted). */

@@ -15,4 +15,6 @@ export class ConversationEntity {
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true }) lastMessageAt: Date | null;
+  @Column({ name: 'forked_from_conversation_id', type: 'uuid', nullable: true }) forkedFromConversationId: string | null;
+  @Column({ name: 'forked_from_message_id', type: 'uuid', nullable: true }) forkedFromMessageId: string | null;
 }

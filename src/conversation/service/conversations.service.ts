@@ -4,9 +4,10 @@ import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { IdentityFacade } from '../../identity/identity.facade.js';
 import { LlmFacade } from '../../llm/llm.facade.js';
-import { changeState, type Conversation, type ConversationState, type RequestableState } from '../domain/conversation.js';
+import { assertEditable, changeState, type Conversation, type ConversationState, type RequestableState, type StateChange } from '../domain/conversation.js';
 import type { Message } from '../domain/message.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
+import { MessageRepository } from '../repository/message.repository.js';
 
 export interface NewConversation {
   title?: string;
@@ -19,6 +20,8 @@ export interface ConversationChanges {
   title?: string | null;
   systemPrompt?: string | null;
   state?: RequestableState;
+  /** Makes the branch ending at this message the conversation's current one. */
+  currentLeafId?: string;
 }
 
 export interface ListQuery {
@@ -34,6 +37,7 @@ export interface ListQuery {
 export class ConversationsService {
   constructor(
     private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
     private readonly llm: LlmFacade,
     private readonly identity: IdentityFacade,
   ) {}
@@ -55,6 +59,8 @@ export class ConversationsService {
       createdAt: now,
       updatedAt: now,
       lastMessageAt: null,
+      forkedFromConversationId: null,
+      forkedFromMessageId: null,
     };
     await this.conversations.insert(conversation);
     return conversation;
@@ -84,14 +90,52 @@ export class ConversationsService {
     return { conversations: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
   }
 
+  /** Title, system prompt, current branch and state; an archived conversation only accepts un-archiving. */
   async update(principal: Principal, id: string, changes: ConversationChanges): Promise<Conversation> {
     let conversation = await this.get(principal, id);
     const now = new Date();
-    if (changes.state !== undefined) conversation = changeState(conversation, changes.state, now);
+    let change: StateChange | null = null;
+    if (changes.state !== undefined) ({ conversation, change } = changeState(conversation, changes.state, now));
+    const edits = changes.title !== undefined || changes.systemPrompt !== undefined || changes.currentLeafId !== undefined;
+    if (edits) assertEditable(conversation);
     if (changes.title !== undefined) conversation = { ...conversation, title: changes.title, updatedAt: now };
     if (changes.systemPrompt !== undefined) conversation = { ...conversation, systemPrompt: changes.systemPrompt, updatedAt: now };
-    await this.conversations.update(conversation);
+    if (changes.currentLeafId !== undefined) {
+      if (!(await this.messages.findMessage(id, changes.currentLeafId))) throw notFound('message');
+      conversation = { ...conversation, currentLeafId: changes.currentLeafId, updatedAt: now };
+    }
+    await this.conversations.saveEdit(conversation, change);
     return conversation;
+  }
+
+  stateChanges(conversationId: string): Promise<StateChange[]> {
+    return this.conversations.stateChanges(conversationId);
+  }
+
+  /** A new conversation holding copies of the path root → `messageId`, recording where it came from. */
+  async fork(principal: Principal, id: string, messageId: string): Promise<Conversation> {
+    const source = await this.get(principal, id);
+    if (!(await this.messages.findMessage(id, messageId))) throw notFound('message');
+    const now = new Date();
+    const fork: Conversation = {
+      ...source,
+      id: randomUUID(),
+      title: source.title ? `${source.title} (fork)` : null,
+      state: 'active',
+      stateChangedAt: now,
+      currentLeafId: null,
+      messageCount: 0,
+      createdAt: now,
+      updatedAt: now,
+      lastMessageAt: now,
+      forkedFromConversationId: source.id,
+      forkedFromMessageId: messageId,
+    };
+    const copied = await this.conversations.transaction(async (tx) => {
+      await this.conversations.insertFork(tx, fork);
+      return this.messages.copyPath(tx, source.id, messageId, fork.id);
+    });
+    return { ...fork, currentLeafId: copied.leafId, messageCount: copied.count };
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
@@ -104,13 +148,13 @@ export class ConversationsService {
     const conversation = await this.get(principal, id);
     const leaf = leafId ?? conversation.currentLeafId;
     if (!leaf) return { conversation, messages: [] };
-    if (leafId && !(await this.conversations.findMessage(id, leafId))) throw notFound('message');
-    return { conversation, messages: await this.conversations.findBranch(leaf) };
+    if (leafId && !(await this.messages.findMessage(id, leafId))) throw notFound('message');
+    return { conversation, messages: await this.messages.findBranch(leaf) };
   }
 
   async tree(principal: Principal, id: string): Promise<{ conversation: Conversation; messages: Message[] }> {
     const conversation = await this.get(principal, id);
-    return { conversation, messages: await this.conversations.findTree(id) };
+    return { conversation, messages: await this.messages.findTree(id) };
   }
 }
 

@@ -1,20 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../../../libs/auth/principal.js';
-import { DomainError, notFound } from '../../../libs/errors/domain-error.js';
+import { DomainError, invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { IdentityFacade } from '../../identity/identity.facade.js';
 import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
 import { ModerationFacade } from '../../moderation/moderation.facade.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
-import { fitContext, type BuiltContext } from '../domain/context-window.js';
 import { assertAcceptsMessages, type Conversation } from '../domain/conversation.js';
-import { countsAsHistory, type Message, type MessageStatus } from '../domain/message.js';
+import type { Message, MessageStatus, TurnContext } from '../domain/message.js';
+import { isJsonObject } from '../domain/system-prompt.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
+import { MessageRepository } from '../repository/message.repository.js';
+import { ContextBuilder, type TurnPrompt } from './context-builder.service.js';
 
-export interface SendMessageInput {
+/** Per-turn options a client may set (PRODUCT.md §3, §4). */
+export interface TurnOptions {
+  model?: string;
+  /** The request layer of the system prompt. */
+  systemPrompt?: string;
+  /** A control instruction: answer in JSON (sent to Ollama as format: "json", and checked). */
+  format?: 'json';
+}
+
+export interface SendMessageInput extends TurnOptions {
   content: string;
   parentId?: string;
-  model?: string;
 }
 
 export interface TurnUsage {
@@ -27,9 +37,11 @@ export interface TurnUsage {
 }
 
 export interface TurnResult {
-  userMessage: Message;
+  /** Null when an answer was regenerated. */
+  userMessage: Message | null;
   assistantMessage: Message;
   usage: TurnUsage;
+  warnings: string[];
 }
 
 /** Receives a turn's progress; the SSE writer implements it, the JSON path ignores it. */
@@ -38,10 +50,11 @@ export interface TurnListener {
   delta?(assistantMessageId: string, text: string): void;
 }
 
-/** How many ancestors a turn reads at most; the token budget trims further. */
-const MAX_CONTEXT_MESSAGES = 512;
-/** Tokens kept free in the window for the answer. */
-const ANSWER_RESERVE_TOKENS = 1024;
+export interface TurnRequestContext {
+  signal: AbortSignal;
+  traceId: string;
+  listener?: TurnListener;
+}
 
 /**
  * One chat turn: validate, store the user message, build the context from the branch, call the
@@ -54,80 +67,106 @@ export class SendMessageService {
 
   constructor(
     private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
+    private readonly contexts: ContextBuilder,
     private readonly llm: LlmFacade,
     private readonly identity: IdentityFacade,
     private readonly moderation: ModerationFacade,
     private readonly usage: UsageFacade,
   ) {}
 
-  async send(principal: Principal, conversationId: string, input: SendMessageInput, context: { signal: AbortSignal; traceId: string; listener?: TurnListener }): Promise<TurnResult> {
-    const conversation = await this.conversations.findOwned(conversationId, principal.userId);
-    if (!conversation) throw notFound('conversation');
-    assertAcceptsMessages(conversation);
+  async send(principal: Principal, conversationId: string, input: SendMessageInput, context: TurnRequestContext): Promise<TurnResult> {
+    const conversation = await this.writableConversation(principal, conversationId);
     this.moderation.validateUserMessage(input.content);
-    const model = this.llm.resolveModel(input.model ?? conversation.model);
-    this.identity.assertMayUseModel(principal, model);
+    const model = this.allowedModel(principal, input.model ?? conversation.model);
     const parent = await this.findParent(conversation, input.parentId);
-
-    const history = parent ? await this.conversations.findBranch(parent.id, MAX_CONTEXT_MESSAGES) : [];
     const userMessage = newMessage(conversation.id, parent, {
       role: 'user',
       content: input.content,
       tokenCount: this.llm.countTokens(input.content),
       traceId: context.traceId,
     });
-    const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
-    const built = this.buildContext(conversation, [...history.filter(countsAsHistory), userMessage], window);
-
-    await this.conversations.transaction((tx) => this.conversations.insertMessage(tx, userMessage, { makeCurrentLeaf: true }));
+    const prompt = await this.contexts.build({
+      principal,
+      conversation,
+      model,
+      parentId: parent?.id ?? null,
+      newMessage: userMessage,
+      requestSystemPrompt: input.systemPrompt,
+      format: input.format,
+    });
+    await this.conversations.transaction((tx) => this.messages.insertMessage(tx, userMessage, { makeCurrentLeaf: true }));
     context.listener?.userMessageStored?.(userMessage);
-    return this.callModel(principal, conversation, model, userMessage, built, context);
+    return this.answer(principal, conversation, model, userMessage, prompt, input.format, context, { userMessage });
+  }
+
+  /** A new assistant answer, as a sibling of `messageId` (an answer) or as a child of it (a user message). */
+  async regenerate(principal: Principal, conversationId: string, messageId: string, options: TurnOptions, context: TurnRequestContext): Promise<TurnResult> {
+    const conversation = await this.writableConversation(principal, conversationId);
+    const target = await this.messages.findMessage(conversation.id, messageId);
+    if (!target) throw notFound('message');
+    const question = target.role === 'assistant' && target.parentId ? await this.messages.findMessage(conversation.id, target.parentId) : target;
+    if (!question || question.role !== 'user') throw invalid('only an answer to a user message, or a user message, can be regenerated');
+    const model = this.allowedModel(principal, options.model ?? (target.role === 'assistant' ? target.model : null) ?? conversation.model);
+    const prompt = await this.contexts.build({
+      principal,
+      conversation,
+      model,
+      parentId: question.id,
+      newMessage: null,
+      requestSystemPrompt: options.systemPrompt,
+      format: options.format,
+    });
+    return this.answer(principal, conversation, model, question, prompt, options.format, context, { userMessage: null });
+  }
+
+  private async writableConversation(principal: Principal, conversationId: string): Promise<Conversation> {
+    const conversation = await this.conversations.findOwned(conversationId, principal.userId);
+    if (!conversation) throw notFound('conversation');
+    assertAcceptsMessages(conversation);
+    return conversation;
+  }
+
+  private allowedModel(principal: Principal, modelId: string | null | undefined): ModelSpec {
+    const model = this.llm.resolveModel(modelId);
+    this.identity.assertMayUseModel(principal, model);
+    return model;
   }
 
   private async findParent(conversation: Conversation, parentId: string | undefined): Promise<Message | null> {
     const id = parentId ?? conversation.currentLeafId;
     if (!id) return null;
-    const parent = await this.conversations.findMessage(conversation.id, id);
+    const parent = await this.messages.findMessage(conversation.id, id);
     if (!parent) throw notFound('parent message');
     return parent;
   }
 
-  private buildContext(conversation: Conversation, branch: Message[], window: number): BuiltContext {
-    const budget = Math.max(window - ANSWER_RESERVE_TOKENS, Math.floor(window / 2));
-    const system = conversation.systemPrompt ? { content: conversation.systemPrompt, tokens: this.llm.countTokens(conversation.systemPrompt) } : null;
-    const built = fitContext(system, branch, budget);
-    if (built.tokens > budget) {
-      throw new DomainError('MESSAGE_TOO_LONG', `the message needs about ${built.tokens} tokens with the system prompt; this model and plan allow ${budget}`);
-    }
-    return built;
-  }
-
-  private async callModel(
+  /** Calls the model and stores its answer (complete, failed or interrupted) with usage, in one transaction. */
+  private async answer(
     principal: Principal,
     conversation: Conversation,
     model: ModelSpec,
-    userMessage: Message,
-    built: BuiltContext,
-    context: { signal: AbortSignal; traceId: string; listener?: TurnListener },
+    question: Message,
+    prompt: TurnPrompt,
+    format: 'json' | undefined,
+    context: TurnRequestContext,
+    result: { userMessage: Message | null },
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
     const startedAt = new Date();
     const started = performance.now();
-    let text = '';
-    let ttftMs: number | null = null;
-    let promptTokens: number | null = null;
-    let completionTokens: number | null = null;
+    const call = { text: '', ttftMs: null as number | null, promptTokens: null as number | null, completionTokens: null as number | null };
     let status: MessageStatus = 'complete';
     let failure: DomainError | null = null;
     try {
-      for await (const event of this.llm.stream({ model, messages: built.messages, signal: context.signal })) {
+      for await (const event of this.llm.stream({ model, messages: prompt.messages, contextWindow: prompt.window, format, signal: context.signal })) {
         if (event.type === 'delta') {
-          ttftMs ??= Math.round(performance.now() - started);
-          text += event.text;
+          call.ttftMs ??= Math.round(performance.now() - started);
+          call.text += event.text;
           context.listener?.delta?.(assistantId, event.text);
         } else {
-          promptTokens = event.promptTokens;
-          completionTokens = event.completionTokens;
+          call.promptTokens = event.promptTokens;
+          call.completionTokens = event.completionTokens;
         }
       }
       if (context.signal.aborted) status = 'interrupted';
@@ -141,35 +180,47 @@ export class SendMessageService {
     }
     const completedAt = new Date();
     const latencyMs = Math.round(performance.now() - started);
+    const nothingGenerated = status === 'failed' && call.ttftMs === null;
+    const promptTokens = nothingGenerated ? 0 : (call.promptTokens ?? prompt.tokens);
+    const completionTokens = call.completionTokens ?? this.llm.countTokens(call.text);
     const usage: TurnUsage = {
-      promptTokens: promptTokens ?? built.tokens,
-      completionTokens: completionTokens ?? this.llm.countTokens(text),
-      totalTokens: 0,
-      costMicros: 0,
+      promptTokens,
+      completionTokens,
+      totalTokens: promptTokens + completionTokens,
+      costMicros: this.llm.price(model, promptTokens, completionTokens),
       latencyMs,
-      ttftMs,
+      ttftMs: call.ttftMs,
     };
-    if (status === 'failed' && ttftMs === null) usage.promptTokens = 0; // nothing was generated, nothing is billed
-    usage.totalTokens = usage.promptTokens + usage.completionTokens;
-    usage.costMicros = this.llm.price(model, usage.promptTokens, usage.completionTokens);
-
+    const formatValid = format === 'json' && status === 'complete' ? isJsonObject(call.text) : null;
+    const turnContext: TurnContext = {
+      fromMessageId: prompt.includedIds[0] ?? null,
+      messageCount: prompt.includedIds.length,
+      tokens: prompt.tokens,
+      leftOut: prompt.leftOut,
+      window: prompt.window,
+      summaryId: prompt.summaryId,
+      systemLayers: prompt.systemLayers,
+      format: format ?? null,
+      formatValid,
+    };
     const assistantMessage: Message = {
-      ...newMessage(conversation.id, userMessage, { role: 'assistant', content: text, tokenCount: this.llm.countTokens(text), traceId: context.traceId }),
+      ...newMessage(conversation.id, question, { role: 'assistant', content: call.text, tokenCount: this.llm.countTokens(call.text), traceId: context.traceId }),
       id: assistantId,
       status,
       model: model.id,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
       latencyMs,
-      ttftMs,
+      ttftMs: call.ttftMs,
       costMicros: usage.costMicros,
       errorCode: failure?.code ?? null,
+      context: turnContext,
       createdAt: startedAt,
       completedAt,
     };
     await this.conversations.transaction(async (tx) => {
-      // A failed attempt stays in the tree for the record, but the branch still ends at the user message.
-      await this.conversations.insertMessage(tx, assistantMessage, { makeCurrentLeaf: status !== 'failed' });
+      // A failed attempt stays in the tree for the record, but the branch still ends at the question.
+      await this.messages.insertMessage(tx, assistantMessage, { makeCurrentLeaf: status !== 'failed' });
       if (usage.totalTokens > 0) {
         await this.usage.recordTurn(tx, {
           id: assistantId,
@@ -180,22 +231,19 @@ export class SendMessageService {
           completionTokens: usage.completionTokens,
           costMicros: usage.costMicros,
           latencyMs,
-          ttftMs,
+          ttftMs: call.ttftMs,
           occurredAt: completedAt,
         });
       }
     });
     this.usage.afterCommit();
     if (failure) throw failure;
-    return { userMessage, assistantMessage, usage };
+    const warnings = formatValid === false ? ['the answer was asked for as JSON but is not one JSON object'] : [];
+    return { userMessage: result.userMessage, assistantMessage, usage, warnings };
   }
 }
 
-function newMessage(
-  conversationId: string,
-  parent: Message | null,
-  fields: Pick<Message, 'role' | 'content' | 'tokenCount' | 'traceId'>,
-): Message {
+function newMessage(conversationId: string, parent: Message | null, fields: Pick<Message, 'role' | 'content' | 'tokenCount' | 'traceId'>): Message {
   const now = new Date();
   return {
     id: randomUUID(),
@@ -210,6 +258,7 @@ function newMessage(
     ttftMs: null,
     costMicros: null,
     errorCode: null,
+    context: null,
     createdAt: now,
     completedAt: now,
     ...fields,

@@ -18,6 +18,7 @@ export class UpdateConversationDto {
   @IsIn(REQUESTABLE_STATES)
   state?: RequestableState;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20_000) systemPrompt?: string | null;
+  @ApiPropertyOptional({ description: 'make the branch ending at this message the current one' }) @IsOptional() @IsUUID() currentLeafId?: string;
 }
 
 export class ListConversationsQuery {
@@ -29,11 +30,26 @@ export class ListConversationsQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) cursor?: string;
 }
 
-export class SendMessageDto {
-  @ApiProperty({ example: 'Hello!' }) @IsString() @MaxLength(1_000_000) content: string;
-  @ApiPropertyOptional({ description: 'an earlier message to continue from: starts a branch' }) @IsOptional() @IsUUID() parentId?: string;
+export class TurnOptionsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) model?: string;
   @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() stream?: boolean;
+  @ApiPropertyOptional({ description: 'the request layer of the system prompt (after global, model, plan and conversation)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20_000)
+  systemPrompt?: string;
+  @ApiPropertyOptional({ enum: ['json'], description: 'control: answer with one JSON object (checked)' }) @IsOptional() @IsIn(['json']) format?: 'json';
+}
+
+export class SendMessageDto extends TurnOptionsDto {
+  @ApiProperty({ example: 'Hello!' }) @IsString() @MaxLength(1_000_000) content: string;
+  @ApiPropertyOptional({ description: 'an earlier message to continue from: starts a branch' }) @IsOptional() @IsUUID() parentId?: string;
+}
+
+export class RegenerateDto extends TurnOptionsDto {}
+
+export class ForkDto {
+  @ApiProperty({ description: 'the last message the fork keeps (the path root → it is copied)' }) @IsUUID() messageId: string;
 }
 
 export class BranchQuery {
@@ -59,6 +75,9 @@ export function toConversationResponse(conversation: Conversation) {
     createdAt: conversation.createdAt.toISOString(),
     updatedAt: conversation.updatedAt.toISOString(),
     lastMessageAt: conversation.lastMessageAt?.toISOString() ?? null,
+    forkedFrom: conversation.forkedFromConversationId
+      ? { conversationId: conversation.forkedFromConversationId, messageId: conversation.forkedFromMessageId }
+      : null,
   };
 }
 
@@ -80,6 +99,7 @@ export function toMessageResponse(message: Message) {
     costMicros: message.costMicros,
     errorCode: message.errorCode,
     traceId: message.traceId,
+    context: message.context,
     createdAt: message.createdAt.toISOString(),
     completedAt: message.completedAt?.toISOString() ?? null,
   };
