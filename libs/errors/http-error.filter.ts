@@ -39,9 +39,25 @@ export class HttpErrorFilter implements ExceptionFilter {
       message: error.message,
       requestId: req.id ?? '',
     };
-    const custom = (req as { errorRenderer?: (e: DomainError, requestId: string) => unknown }).errorRenderer;
-    res.status(error.status).json(custom ? custom(error, body.requestId) : body);
+    res.status(error.status).json(req.path.startsWith(OPENAI_COMPATIBLE_PREFIX) ? toOpenAiError(error) : body);
   }
+}
+
+/** Routes that answer errors in OpenAI's shape, so that OpenAI's client libraries understand them. */
+const OPENAI_COMPATIBLE_PREFIX = '/v1/chat/';
+
+const OPENAI_ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  409: 'invalid_request_error',
+  422: 'invalid_request_error',
+  429: 'rate_limit_error',
+};
+
+export function toOpenAiError(error: DomainError) {
+  return { error: { message: error.message, type: OPENAI_ERROR_TYPES[error.status] ?? 'api_error', param: null, code: error.code } };
 }
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {

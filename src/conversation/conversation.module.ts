@@ -4,12 +4,14 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
 import { UsageModule } from '../usage/usage.module.js';
+import { ChatCompletionsController } from './controller/chat-completions.controller.js';
 import { ConversationsController } from './controller/conversations.controller.js';
 import { ConversationFacade } from './conversation.facade.js';
 import { ConversationEntity } from './repository/conversation.entity.js';
 import { ConversationRepository } from './repository/conversation.repository.js';
 import { MessageRepository } from './repository/message.repository.js';
 import { systemPromptCatalogProvider } from './repository/system-prompt.file.js';
+import { ChatCompletionsService } from './service/chat-completions.service.js';
 import { ContextBuilder } from './service/context-builder.service.js';
 import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
@@ -18,7 +20,7 @@ import { SendMessageService } from './service/send-message.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
-  controllers: [ConversationsController],
+  controllers: [ConversationsController, ChatCompletionsController],
   providers: [
     ConversationRepository,
     MessageRepository,
@@ -29,6 +31,7 @@ import { SendMessageService } from './service/send-message.service.js';
     IdleConversationSweeper,
     ConversationsService,
     SendMessageService,
+    ChatCompletionsService,
     ConversationFacade,
   ],
   exports: [ConversationFacade],

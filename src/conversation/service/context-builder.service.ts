@@ -48,14 +48,7 @@ export class ContextBuilder {
     const { principal, conversation, model } = request;
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
     const budget = window - answerReserve(window);
-    const composed = composeSystemPrompt({
-      global: this.prompts.global,
-      model: this.prompts.forModel(model.id),
-      plan: principal.plan.systemPrompt,
-      conversation: conversation.systemPrompt,
-      request: request.requestSystemPrompt,
-      control: request.format === 'json' ? JSON_CONTROL_INSTRUCTION : null,
-    });
+    const composed = this.compose(principal, model, conversation.systemPrompt, request.requestSystemPrompt, request.format);
     const system = composed ? { content: composed.content, tokens: this.llm.countTokens(composed.content) } : null;
     const walked = request.parentId ? await this.messages.walkBranchWithinBudget(request.parentId, budget) : [];
     const branch = [...walked.filter(countsAsHistory), ...(request.newMessage ? [request.newMessage] : [])];
@@ -67,13 +60,63 @@ export class ContextBuilder {
       if (summary) built = fitContext(system, summary, branch, budget);
       if (!summary || summary.distance > 0) this.summaries.request(conversation.id, firstLeftOut, model.id);
     }
-    if (built.tokens > budget) {
-      throw new DomainError(
-        'MESSAGE_TOO_LONG',
-        `the message needs ${built.tokens} tokens with the system prompt; ${model.id} on the ${principal.plan.id} plan allows ${budget} (a ${window}-token window less ${window - budget} for the answer)`,
-      );
-    }
+    this.assertFits(built.tokens, budget, window, principal, model);
     return { ...built, window, systemLayers: composed?.applied ?? [] };
+  }
+
+  /**
+   * A context for a conversation the client keeps itself (the OpenAI-compatible route): gus's layers,
+   * the client's system messages as the request layer, then the newest of its messages that fit.
+   */
+  buildStateless(request: { principal: Principal; model: ModelSpec; requestSystemPrompt?: string; history: Array<{ role: 'user' | 'assistant'; content: string }>; format?: 'json' }): TurnPrompt {
+    const { principal, model } = request;
+    const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
+    const budget = window - answerReserve(window);
+    const composed = this.compose(principal, model, null, request.requestSystemPrompt, request.format);
+    const system = composed ? { content: composed.content, tokens: this.llm.countTokens(composed.content) } : null;
+    const branch = request.history.map((message, index): Message => ({
+      id: `request-${index}`,
+      conversationId: '',
+      parentId: index === 0 ? null : `request-${index - 1}`,
+      role: message.role,
+      content: message.content,
+      status: 'complete',
+      depth: index,
+      tokenCount: this.llm.countTokens(message.content),
+      model: null,
+      promptTokens: null,
+      completionTokens: null,
+      latencyMs: null,
+      ttftMs: null,
+      costMicros: null,
+      errorCode: null,
+      traceId: null,
+      context: null,
+      createdAt: new Date(0),
+      completedAt: null,
+    }));
+    const built = fitContext(system, null, branch, budget);
+    this.assertFits(built.tokens, budget, window, principal, model);
+    return { ...built, includedIds: [], window, systemLayers: composed?.applied ?? [] };
+  }
+
+  private compose(principal: Principal, model: ModelSpec, conversationPrompt: string | null, requestPrompt: string | undefined, format: 'json' | undefined) {
+    return composeSystemPrompt({
+      global: this.prompts.global,
+      model: this.prompts.forModel(model.id),
+      plan: principal.plan.systemPrompt,
+      conversation: conversationPrompt,
+      request: requestPrompt,
+      control: format === 'json' ? JSON_CONTROL_INSTRUCTION : null,
+    });
+  }
+
+  private assertFits(tokens: number, budget: number, window: number, principal: Principal, model: ModelSpec): void {
+    if (tokens <= budget) return;
+    throw new DomainError(
+      'MESSAGE_TOO_LONG',
+      `the message needs ${tokens} tokens with the system prompt; ${model.id} on the ${principal.plan.id} plan allows ${budget} (a ${window}-token window less ${window - budget} for the answer)`,
+    );
   }
 
   /** The newest branch message that is not in the context, when any is out. */

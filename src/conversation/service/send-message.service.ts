@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { DomainError, invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { IdentityFacade } from '../../identity/identity.facade.js';
@@ -7,11 +7,14 @@ import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
 import { ModerationFacade } from '../../moderation/moderation.facade.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import { assertAcceptsMessages, type Conversation } from '../domain/conversation.js';
-import type { Message, MessageStatus, TurnContext } from '../domain/message.js';
+import type { Message, TurnContext } from '../domain/message.js';
 import { isJsonObject } from '../domain/system-prompt.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
 import { MessageRepository } from '../repository/message.repository.js';
 import { ContextBuilder, type TurnPrompt } from './context-builder.service.js';
+import { callModel, type TurnUsage } from './model-call.js';
+
+export type { TurnUsage };
 
 /** Per-turn options a client may set (PRODUCT.md §3, §4). */
 export interface TurnOptions {
@@ -25,15 +28,6 @@ export interface TurnOptions {
 export interface SendMessageInput extends TurnOptions {
   content: string;
   parentId?: string;
-}
-
-export interface TurnUsage {
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  costMicros: number;
-  latencyMs: number;
-  ttftMs: number | null;
 }
 
 export interface TurnResult {
@@ -63,8 +57,6 @@ export interface TurnRequestContext {
  */
 @Injectable()
 export class SendMessageService {
-  private readonly logger = new Logger('SendMessageService');
-
   constructor(
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
@@ -153,45 +145,17 @@ export class SendMessageService {
     result: { userMessage: Message | null },
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
-    const startedAt = new Date();
-    const started = performance.now();
-    const call = { text: '', ttftMs: null as number | null, promptTokens: null as number | null, completionTokens: null as number | null };
-    let status: MessageStatus = 'complete';
-    let failure: DomainError | null = null;
-    try {
-      for await (const event of this.llm.stream({ model, messages: prompt.messages, contextWindow: prompt.window, format, signal: context.signal })) {
-        if (event.type === 'delta') {
-          call.ttftMs ??= Math.round(performance.now() - started);
-          call.text += event.text;
-          context.listener?.delta?.(assistantId, event.text);
-        } else {
-          call.promptTokens = event.promptTokens;
-          call.completionTokens = event.completionTokens;
-        }
-      }
-      if (context.signal.aborted) status = 'interrupted';
-    } catch (error) {
-      if (context.signal.aborted) status = 'interrupted';
-      else {
-        status = 'failed';
-        failure = error instanceof DomainError ? error : new DomainError('LLM_ERROR', 'the model call failed');
-        if (!(error instanceof DomainError)) this.logger.error({ msg: 'model call failed unexpectedly', error: String(error) });
-      }
-    }
-    const completedAt = new Date();
-    const latencyMs = Math.round(performance.now() - started);
-    const nothingGenerated = status === 'failed' && call.ttftMs === null;
-    const promptTokens = nothingGenerated ? 0 : (call.promptTokens ?? prompt.tokens);
-    const completionTokens = call.completionTokens ?? this.llm.countTokens(call.text);
-    const usage: TurnUsage = {
-      promptTokens,
-      completionTokens,
-      totalTokens: promptTokens + completionTokens,
-      costMicros: this.llm.price(model, promptTokens, completionTokens),
-      latencyMs,
-      ttftMs: call.ttftMs,
-    };
-    const formatValid = format === 'json' && status === 'complete' ? isJsonObject(call.text) : null;
+    const outcome = await callModel(this.llm, {
+      model,
+      messages: prompt.messages,
+      window: prompt.window,
+      promptTokensEstimate: prompt.tokens,
+      format,
+      signal: context.signal,
+      onDelta: (text) => context.listener?.delta?.(assistantId, text),
+    });
+    const { status, failure, usage } = outcome;
+    const formatValid = format === 'json' && status === 'complete' ? isJsonObject(outcome.text) : null;
     const turnContext: TurnContext = {
       fromMessageId: prompt.includedIds[0] ?? null,
       messageCount: prompt.includedIds.length,
@@ -204,19 +168,19 @@ export class SendMessageService {
       formatValid,
     };
     const assistantMessage: Message = {
-      ...newMessage(conversation.id, question, { role: 'assistant', content: call.text, tokenCount: this.llm.countTokens(call.text), traceId: context.traceId }),
+      ...newMessage(conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: this.llm.countTokens(outcome.text), traceId: context.traceId }),
       id: assistantId,
       status,
       model: model.id,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
-      latencyMs,
-      ttftMs: call.ttftMs,
+      latencyMs: usage.latencyMs,
+      ttftMs: usage.ttftMs,
       costMicros: usage.costMicros,
       errorCode: failure?.code ?? null,
       context: turnContext,
-      createdAt: startedAt,
-      completedAt,
+      createdAt: outcome.startedAt,
+      completedAt: outcome.completedAt,
     };
     await this.conversations.transaction(async (tx) => {
       // A failed attempt stays in the tree for the record, but the branch still ends at the question.
@@ -230,9 +194,9 @@ export class SendMessageService {
           promptTokens: usage.promptTokens,
           completionTokens: usage.completionTokens,
           costMicros: usage.costMicros,
-          latencyMs,
-          ttftMs: call.ttftMs,
-          occurredAt: completedAt,
+          latencyMs: usage.latencyMs,
+          ttftMs: usage.ttftMs,
+          occurredAt: outcome.completedAt,
         });
       }
     });

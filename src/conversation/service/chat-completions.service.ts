@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../../libs/auth/principal.js';
+import { invalid } from '../../../libs/errors/domain-error.js';
+import { IdentityFacade } from '../../identity/identity.facade.js';
+import { LlmFacade } from '../../llm/llm.facade.js';
+import { ModerationFacade } from '../../moderation/moderation.facade.js';
+import { UsageFacade } from '../../usage/usage.facade.js';
+import { ConversationRepository } from '../repository/conversation.repository.js';
+import { ContextBuilder } from './context-builder.service.js';
+import { callModel, type TurnUsage } from './model-call.js';
+import { SendMessageService, type TurnRequestContext } from './send-message.service.js';
+
+export interface ChatCompletionRequest {
+  model: string;
+  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  format?: 'json';
+  /** Store the exchange in this gus conversation (header X-Conversation-Id). */
+  conversationId?: string;
+}
+
+export interface ChatCompletion {
+  id: string;
+  model: string;
+  content: string;
+  usage: TurnUsage;
+  conversationId: string | null;
+}
+
+/**
+ * The OpenAI-compatible front door, behind the same auth, entitlements, validation and usage as a
+ * gus turn. Without a conversation id the client keeps the history; with one, the last user message
+ * is sent into that conversation as an ordinary turn.
+ */
+@Injectable()
+export class ChatCompletionsService {
+  constructor(
+    private readonly turns: SendMessageService,
+    private readonly contexts: ContextBuilder,
+    private readonly conversations: ConversationRepository,
+    private readonly llm: LlmFacade,
+    private readonly identity: IdentityFacade,
+    private readonly moderation: ModerationFacade,
+    private readonly usage: UsageFacade,
+  ) {}
+
+  async complete(principal: Principal, request: ChatCompletionRequest, context: TurnRequestContext): Promise<ChatCompletion> {
+    const question = request.messages.at(-1);
+    if (!question || question.role !== 'user') throw invalid('messages must end with a user message');
+    const systemPrompt = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n') || undefined;
+    if (request.conversationId) {
+      const turn = await this.turns.send(principal, request.conversationId, { content: question.content, model: request.model, systemPrompt, format: request.format }, context);
+      return { id: turn.assistantMessage.id, model: turn.assistantMessage.model ?? request.model, content: turn.assistantMessage.content, usage: turn.usage, conversationId: request.conversationId };
+    }
+    for (const message of request.messages) if (message.role === 'user') this.moderation.validateUserMessage(message.content);
+    const model = this.llm.resolveModel(request.model);
+    this.identity.assertMayUseModel(principal, model);
+    const history = request.messages.filter((m): m is { role: 'user' | 'assistant'; content: string } => m.role !== 'system');
+    const prompt = this.contexts.buildStateless({ principal, model, requestSystemPrompt: systemPrompt, history, format: request.format });
+    const id = randomUUID();
+    const outcome = await callModel(this.llm, {
+      model,
+      messages: prompt.messages,
+      window: prompt.window,
+      promptTokensEstimate: prompt.tokens,
+      format: request.format,
+      signal: context.signal,
+      onDelta: (text) => context.listener?.delta?.(id, text),
+    });
+    if (outcome.usage.totalTokens > 0) {
+      await this.conversations.transaction((tx) =>
+        this.usage.recordTurn(tx, {
+          id,
+          userId: principal.userId,
+          conversationId: null,
+          model: model.id,
+          promptTokens: outcome.usage.promptTokens,
+          completionTokens: outcome.usage.completionTokens,
+          costMicros: outcome.usage.costMicros,
+          latencyMs: outcome.usage.latencyMs,
+          ttftMs: outcome.usage.ttftMs,
+          occurredAt: outcome.completedAt,
+        }),
+      );
+      this.usage.afterCommit();
+    }
+    if (outcome.failure) throw outcome.failure;
+    return { id, model: model.id, content: outcome.text, usage: outcome.usage, conversationId: null };
+  }
+}

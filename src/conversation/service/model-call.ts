@@ -1,0 +1,92 @@
+import { Logger } from '@nestjs/common';
+import { DomainError } from '../../../libs/errors/domain-error.js';
+import type { ChatMessage, LlmFacade, ModelSpec } from '../../llm/llm.facade.js';
+import type { MessageStatus } from '../domain/message.js';
+
+export interface TurnUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costMicros: number;
+  latencyMs: number;
+  ttftMs: number | null;
+}
+
+/** How one model call went: what it produced, how long it took, and how it ended. */
+export interface ModelCallOutcome {
+  text: string;
+  status: MessageStatus;
+  failure: DomainError | null;
+  startedAt: Date;
+  completedAt: Date;
+  usage: TurnUsage;
+}
+
+export interface ModelCallRequest {
+  model: ModelSpec;
+  messages: ChatMessage[];
+  window: number;
+  /** Tokens of the prompt as gus counted them, used when the provider reports none. */
+  promptTokensEstimate: number;
+  format?: 'json';
+  signal: AbortSignal;
+  onDelta?: (text: string) => void;
+}
+
+const logger = new Logger('ModelCall');
+
+/**
+ * Streams one answer and measures it: time to first token, latency, tokens (the provider's counts, else
+ * LLaMA 3 counts), cost. A client that goes away makes it `interrupted`; a model failure makes it `failed`.
+ * Nothing generated, nothing billed.
+ */
+export async function callModel(llm: LlmFacade, request: ModelCallRequest): Promise<ModelCallOutcome> {
+  const startedAt = new Date();
+  const started = performance.now();
+  let text = '';
+  let ttftMs: number | null = null;
+  let reportedPrompt: number | null = null;
+  let reportedCompletion: number | null = null;
+  let status: MessageStatus = 'complete';
+  let failure: DomainError | null = null;
+  try {
+    const events = llm.stream({ model: request.model, messages: request.messages, contextWindow: request.window, format: request.format, signal: request.signal });
+    for await (const event of events) {
+      if (event.type === 'delta') {
+        ttftMs ??= Math.round(performance.now() - started);
+        text += event.text;
+        request.onDelta?.(event.text);
+      } else {
+        reportedPrompt = event.promptTokens;
+        reportedCompletion = event.completionTokens;
+      }
+    }
+    if (request.signal.aborted) status = 'interrupted';
+  } catch (error) {
+    if (request.signal.aborted) status = 'interrupted';
+    else {
+      status = 'failed';
+      failure = error instanceof DomainError ? error : new DomainError('LLM_ERROR', 'the model call failed');
+      if (!(error instanceof DomainError)) logger.error({ msg: 'model call failed unexpectedly', error: String(error) });
+    }
+  }
+  const latencyMs = Math.round(performance.now() - started);
+  const nothingGenerated = status === 'failed' && ttftMs === null;
+  const promptTokens = nothingGenerated ? 0 : (reportedPrompt ?? request.promptTokensEstimate);
+  const completionTokens = reportedCompletion ?? llm.countTokens(text);
+  return {
+    text,
+    status,
+    failure,
+    startedAt,
+    completedAt: new Date(),
+    usage: {
+      promptTokens,
+      completionTokens,
+      totalTokens: promptTokens + completionTokens,
+      costMicros: llm.price(request.model, promptTokens, completionTokens),
+      latencyMs,
+      ttftMs,
+    },
+  };
+}
