@@ -97,6 +97,7 @@ type Directives = {
   echo: boolean;
   tokens?: number;
   latencyMs?: number;
+  flaky?: number;
 };
 
 type ModelEntry = { model: SimulatedModel; showBody: string };
@@ -217,6 +218,7 @@ function parseDirectives(content: string): Directives {
     else if (name === 'echo') directives.echo = true;
     else if (name === 'tokens' && value !== undefined) directives.tokens = value;
     else if (name === 'latency' && value !== undefined) directives.latencyMs = value;
+    else if (name === 'flaky' && value !== undefined) directives.flaky = value;
   }
   return directives;
 }
@@ -319,6 +321,8 @@ export class OllamaSimulator {
   private readonly hung = new Set<ServerResponse>();
   private recorded: ChatRequestRecord[] = [];
   private aborted = 0;
+  /** [[sim:flaky=N]]: how many times each such request has failed so far. */
+  private readonly flakyFailures = new Map<string, number>();
   private stopping = false;
 
   constructor(options: SimulatorOptions = {}) {
@@ -466,6 +470,14 @@ export class OllamaSimulator {
     sendJson(res, 200, entry.showBody);
   }
 
+  /** Fails the first `times` requests with this content, then lets them through (transient failures). */
+  private failFlaky(content: string, times: number): boolean {
+    const failed = this.flakyFailures.get(content) ?? 0;
+    if (failed >= times) return false;
+    this.flakyFailures.set(content, failed + 1);
+    return true;
+  }
+
   private chat(body: Record<string, unknown>, res: ServerResponse): void {
     if (typeof body.model !== 'string' || !body.model) return sendError(res, 400, 'model is required');
     const messages = validateMessages(body.messages);
@@ -477,7 +489,9 @@ export class OllamaSimulator {
     const modelJson = JSON.stringify(body.model);
     if (messages.length === 0) return this.sendLoaded(res, modelJson, stream);
 
-    const directives = parseDirectives(lastUserContent(messages));
+    const lastUser = lastUserContent(messages);
+    const directives = parseDirectives(lastUser);
+    if (directives.flaky !== undefined && this.failFlaky(lastUser, directives.flaky)) return sendJson(res, 503, SIMULATED_FAILURE_BODY);
     const failure = directives.failure ?? this.options.failure;
     if (failure?.mode === 'error') return sendJson(res, failure.status, SIMULATED_FAILURE_BODY);
     if (failure?.mode === 'hang') return this.hang(res);
