@@ -13,5 +13,6 @@ if (config.role === 'worker') {
   new Logger('Gus').log('running background workers only (GUS_ROLE=worker)');
 } else {
   await app.listen(config.port, config.host);
-  new Logger('Gus').log(`listening on http://${config.host}:${config.port} (OpenAPI at /docs)`);
+  const { port } = app.getHttpServer().address() as { port: number };
+  new Logger('Gus').log(`listening on http://${config.host}:${port} (OpenAPI at /docs)`);
 }

@@ -9,10 +9,12 @@ import { ConversationsController } from './controller/conversations.controller.j
 import { ConversationFacade } from './conversation.facade.js';
 import { ConversationEntity } from './repository/conversation.entity.js';
 import { ConversationRepository } from './repository/conversation.repository.js';
+import { IdempotencyRepository } from './repository/idempotency.repository.js';
 import { MessageRepository } from './repository/message.repository.js';
 import { systemPromptCatalogProvider } from './repository/system-prompt.file.js';
 import { ChatCompletionsService } from './service/chat-completions.service.js';
 import { ContextBuilder } from './service/context-builder.service.js';
+import { IdempotencyService } from './service/idempotency.service.js';
 import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
@@ -32,6 +34,8 @@ import { SendMessageService } from './service/send-message.service.js';
     ConversationsService,
     SendMessageService,
     ChatCompletionsService,
+    IdempotencyRepository,
+    IdempotencyService,
     ConversationFacade,
   ],
   exports: [ConversationFacade],

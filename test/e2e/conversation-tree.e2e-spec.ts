@@ -1,4 +1,3 @@
-import { DataSource } from 'typeorm';
 import { PROMPT_OVERHEAD_TOKENS, messageCost } from '../../src/conversation/domain/context-window.js';
 import { FIRST_SPECIAL_TOKEN_ID, countLlama3Tokens, encodeLlama3 } from '../../src/llm/service/llama3-token-counter.js';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
@@ -28,7 +27,7 @@ describe('conversation trees, states, layered prompts and token-exact context (P
     await simulator.stop();
   });
 
-  const db = () => gus.app.get(DataSource);
+  const db = () => ({ query: (sql: string, params?: unknown[]) => gus.query(sql, params) });
   const newConversation = async (client = user, body: Record<string, unknown> = {}): Promise<string> => (await client.post('/v1/conversations', body)).body.id;
   const send = (id: string, body: Record<string, unknown>, client = user) => client.post(`/v1/conversations/${id}/messages`, body);
   const lastReceived = () => simulator.receivedRequests().at(-1)!;

@@ -1,4 +1,6 @@
-import { DataSource } from 'typeorm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiClient, parseSse } from './support/api-client.js';
 import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
 
@@ -6,12 +8,16 @@ import { eventually, startGus, type RunningGus } from './support/gus-harness.js'
 describe('gus on its embedded defaults (no DATABASE_URL, REDIS_URL or OLLAMA_HOST)', () => {
   let gus: RunningGus;
   let api: ApiClient;
+  const dataDir = mkdtempSync(join(tmpdir(), 'gus-embedded-'));
 
   beforeAll(async () => {
-    gus = await startGus({ embedded: true });
+    gus = await startGus({ embedded: true, dataDir, env: { LOG_LEVEL: 'info' } });
     api = new ApiClient(gus.url);
   });
-  afterAll(() => gus?.stop());
+  afterAll(async () => {
+    await gus?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('runs on PGlite with the in-process queue and the built-in simulator', async () => {
     expect(gus.config.databaseUrl).toBeUndefined();
@@ -20,10 +26,10 @@ describe('gus on its embedded defaults (no DATABASE_URL, REDIS_URL or OLLAMA_HOS
     const ready = await api.get('/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.details).toMatchObject({ database: { status: 'up' }, redis: { detail: 'in-process' }, model: { status: 'up' } });
-    const [{ version }] = await gus.app.get(DataSource).query('SELECT version()');
-    expect(version).toMatch(/PostgreSQL/);
-    const migrations = await gus.app.get(DataSource).query('SELECT name FROM migrations');
-    expect(migrations.map((m: { name: string }) => m.name)).toContain('InitialSchema1764000000000');
+    // Each default is announced in the log.
+    expect(gus.logs()).toContain(`embedded PostgreSQL (PGlite) in ${join(dataDir, 'pg')}`);
+    expect(gus.logs()).toContain('IN-PROCESS job queue');
+    expect(gus.logs()).toContain('BUILT-IN MODEL SIMULATOR');
   });
 
   it('serves a whole conversation: turns, a stream, a branch, and billing totals', async () => {
@@ -54,5 +60,13 @@ describe('gus on its embedded defaults (no DATABASE_URL, REDIS_URL or OLLAMA_HOS
       return res.body.usage;
     });
     expect(totals.totalTokens).toBeGreaterThan(36);
+
+    // The data outlives the process: a restart on the same GUS_DATA_DIR finds it.
+    await gus.stop();
+    gus = await startGus({ embedded: true, dataDir });
+    const again = await new ApiClient(gus.url).post('/v1/auth/login', { email: user.email, password: user.password });
+    expect(again.status).toBe(200);
+    const kept = await new ApiClient(gus.url, again.body.accessToken).get(`/v1/conversations/${id}/messages`);
+    expect(kept.body.data).toHaveLength(4);
   });
 });

@@ -1,4 +1,3 @@
-import { DataSource } from 'typeorm';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startGus, type RunningGus } from './support/gus-harness.js';
@@ -102,7 +101,7 @@ describe('identity over HTTP (PostgreSQL + Redis)', () => {
     const viaKey = await api.withToken(issued.body.key).get('/v1/me');
     expect(viaKey.status).toBe(200);
     expect(viaKey.body.id).toBe(user.userId);
-    const rows = await gus.app.get(DataSource).query('SELECT key_hash FROM api_keys WHERE id = $1', [issued.body.id]);
+    const rows = await gus.query('SELECT key_hash FROM api_keys WHERE id = $1', [issued.body.id]);
     expect(rows[0].key_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(rows[0].key_hash).not.toContain(issued.body.key);
   });

@@ -1,9 +1,7 @@
 import net from 'node:net';
-import { DataSource } from 'typeorm';
 import { ApiClient } from './support/api-client.js';
 import { startGus } from './support/gus-harness.js';
 
-// Its own file: passport keeps strategies in a process-wide registry, so one gus app per test file.
 describe('a model server that cannot be reached (PostgreSQL + Redis)', () => {
   it('answers 503 LLM_UNAVAILABLE when the model server cannot be reached at all', async () => {
     const closedPort = await new Promise<number>((resolve) => {
@@ -22,7 +20,7 @@ describe('a model server that cannot be reached (PostgreSQL + Redis)', () => {
       const ready = await client.get('/health/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.error.model.status).toBe('down');
-      const stored = await lonely.app.get(DataSource).query(`SELECT role, status FROM messages WHERE conversation_id = $1 ORDER BY created_at`, [id]);
+      const stored = await lonely.query(`SELECT role, status FROM messages WHERE conversation_id = $1 ORDER BY created_at`, [id]);
       expect(stored).toEqual([{ role: 'user', status: 'complete' }, { role: 'assistant', status: 'failed' }]);
     } finally {
       await lonely.stop();

@@ -7,7 +7,9 @@ import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { toDomainError, toOpenAiError } from '../../../libs/errors/http-error.filter.js';
-import { ChatCompletionsService, type ChatCompletion } from '../service/chat-completions.service.js';
+import type { StoredResponse } from '../domain/idempotency.js';
+import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
+import { IdempotencyService } from '../service/idempotency.service.js';
 
 class ChatMessageDto {
   @ApiProperty({ enum: ['system', 'user', 'assistant'] }) @IsIn(['system', 'user', 'assistant']) role: 'system' | 'user' | 'assistant';
@@ -49,7 +51,10 @@ const toUsage = (completion: ChatCompletion) => ({
 @ApiBearerAuth()
 @Controller('v1/chat/completions')
 export class ChatCompletionsController {
-  constructor(private readonly completions: ChatCompletionsService) {}
+  constructor(
+    private readonly completions: ChatCompletionsService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
   /** OpenAI's chat completions, streamed (SSE chunks ending with `data: [DONE]`) or not. */
   @Post()
@@ -62,60 +67,96 @@ export class ChatCompletionsController {
     @Res() res: Response,
   ): Promise<void> {
     const conversationId = conversationHeader ? validUuid(conversationHeader) : undefined;
-    const request = { model: body.model, messages: body.messages, format: body.response_format?.type === 'json_object' ? ('json' as const) : undefined, conversationId };
+    const request: ChatCompletionRequest = { model: body.model, messages: body.messages, format: body.response_format?.type === 'json_object' ? ('json' as const) : undefined, conversationId };
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
+    await this.idempotency.run(
+      { userId: principal.userId, key: req.header('idempotency-key'), route: `POST ${req.path} ${conversationId ?? ''}`, body },
+      () => (body.stream ? this.stream(principal, request, body, req, res, abort.signal) : this.json(principal, request, req, res, abort.signal)),
+      (stored) => {
+        res.setHeader('Idempotent-Replayed', 'true');
+        const completion = stored.body as ReturnType<typeof toCompletionResponse>;
+        if (!body.stream) {
+          res.status(stored.status).json(completion);
+          return;
+        }
+        openEventStream(res);
+        const id = completion.id.replace(/^chatcmpl-/, '');
+        writeEvent(res, toChunk(id, completion.created, completion.model, { role: 'assistant', content: completion.choices[0]!.message.content }, null));
+        writeEvent(res, toChunk(id, completion.created, completion.model, {}, 'stop'));
+        if (body.stream_options?.include_usage) writeEvent(res, { ...toChunk(id, completion.created, completion.model, {}, null), choices: [], usage: completion.usage });
+        res.end('data: [DONE]\n\n');
+      },
+    );
+  }
+
+  private async json(principal: Principal, request: ChatCompletionRequest, req: RequestWithId, res: Response, signal: AbortSignal): Promise<StoredResponse> {
+    const completion = await this.completions.complete(principal, request, { signal, traceId: req.id });
+    if (completion.conversationId) res.setHeader('X-Conversation-Id', completion.conversationId);
+    const response = toCompletionResponse(completion, seconds());
+    res.status(200).json(response);
+    return { status: 200, body: response };
+  }
+
+  private async stream(principal: Principal, request: ChatCompletionRequest, body: ChatCompletionDto, req: RequestWithId, res: Response, signal: AbortSignal): Promise<StoredResponse> {
     const created = seconds();
-    if (!body.stream) {
-      const completion = await this.completions.complete(principal, request, { signal: abort.signal, traceId: req.id });
-      if (completion.conversationId) res.setHeader('X-Conversation-Id', completion.conversationId);
-      res.status(200).json({
-        id: `chatcmpl-${completion.id}`,
-        object: 'chat.completion',
-        created,
-        model: completion.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: completion.content }, finish_reason: 'stop', logprobs: null }],
-        usage: toUsage(completion),
-      });
-      return;
-    }
-    const chunk = (id: string, delta: Record<string, string>, finish: string | null) => ({
-      id: `chatcmpl-${id}`,
-      object: 'chat.completion.chunk',
-      created,
-      model: body.model,
-      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-    });
-    const write = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
     const open = (id: string) => {
       if (res.headersSent) return;
-      res.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-      res.setHeader('Cache-Control', 'no-cache, no-transform');
-      res.flushHeaders();
-      write(chunk(id, { role: 'assistant', content: '' }, null));
+      openEventStream(res);
+      writeEvent(res, toChunk(id, created, body.model, { role: 'assistant', content: '' }, null));
     };
+    let stored: StoredResponse;
     try {
       const completion = await this.completions.complete(principal, request, {
-        signal: abort.signal,
+        signal,
         traceId: req.id,
         listener: {
           delta: (id, text) => {
             open(id);
-            write(chunk(id, { content: text }, null));
+            writeEvent(res, toChunk(id, created, body.model, { content: text }, null));
           },
         },
       });
       open(completion.id);
-      write(chunk(completion.id, {}, 'stop'));
-      if (body.stream_options?.include_usage) write({ ...chunk(completion.id, {}, null), choices: [], usage: toUsage(completion) });
+      writeEvent(res, toChunk(completion.id, created, completion.model, {}, 'stop'));
+      if (body.stream_options?.include_usage) writeEvent(res, { ...toChunk(completion.id, created, completion.model, {}, null), choices: [], usage: toUsage(completion) });
+      stored = { status: 200, body: toCompletionResponse(completion, created) };
     } catch (error) {
       if (!res.headersSent) throw error;
-      write(toOpenAiError(toDomainError(error)));
+      const failure = toDomainError(error);
+      writeEvent(res, toOpenAiError(failure));
+      stored = { status: failure.status, body: { code: failure.code, message: failure.message } };
     }
     if (!res.writableEnded) res.end('data: [DONE]\n\n');
+    return stored;
   }
+}
+
+function toCompletionResponse(completion: ChatCompletion, created: number) {
+  return {
+    id: `chatcmpl-${completion.id}`,
+    object: 'chat.completion' as const,
+    created,
+    model: completion.model,
+    choices: [{ index: 0, message: { role: 'assistant' as const, content: completion.content }, finish_reason: 'stop', logprobs: null }],
+    usage: toUsage(completion),
+  };
+}
+
+function toChunk(id: string, created: number, model: string, delta: Record<string, string>, finish: string | null) {
+  return { id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+}
+
+function openEventStream(res: Response): void {
+  res.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache, no-transform');
+  res.flushHeaders();
+}
+
+function writeEvent(res: Response, data: unknown): void {
+  res.write(`data: ${JSON.stringify(data)}\n\n`);
 }
 
 function validUuid(value: string): string {

@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { toDomainError } from '../../../libs/errors/http-error.filter.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
+import type { StoredResponse } from '../domain/idempotency.js';
 import { ConversationsService } from '../service/conversations.service.js';
+import { IdempotencyService } from '../service/idempotency.service.js';
 import { SendMessageService, type TurnRequestContext, type TurnResult } from '../service/send-message.service.js';
 import {
   BranchQuery,
@@ -33,12 +35,14 @@ const toTurnResponse = (turn: TurnResult) => ({
 
 @ApiTags('conversations')
 @ApiBearerAuth()
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'on sends: a retry with the same key and body gets the first result' })
 @Controller('v1/conversations')
 export class ConversationsController {
   constructor(
     private readonly conversations: ConversationsService,
     private readonly turns: SendMessageService,
     private readonly usage: UsageFacade,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Post()
@@ -115,8 +119,8 @@ export class ConversationsController {
     @Req() req: RequestWithId,
     @Res() res: Response,
   ): Promise<void> {
-    const { stream, ...input } = body;
-    return this.respond(req, res, stream, (context) => this.turns.send(principal, id, input, context));
+    const { stream: _stream, ...input } = body;
+    return this.respond(principal, req, res, body, (context) => this.turns.send(principal, id, input, context));
   }
 
   /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
@@ -129,8 +133,8 @@ export class ConversationsController {
     @Req() req: RequestWithId,
     @Res() res: Response,
   ): Promise<void> {
-    const { stream, ...options } = body;
-    return this.respond(req, res, stream, (context) => this.turns.regenerate(principal, id, messageId, options, context));
+    const { stream: _stream, ...options } = body;
+    return this.respond(principal, req, res, body, (context) => this.turns.regenerate(principal, id, messageId, options, context));
   }
 
   @Post(':id/fork')
@@ -139,21 +143,54 @@ export class ConversationsController {
     return toConversationResponse(await this.conversations.fork(principal, id, body.messageId));
   }
 
-  private async respond(req: RequestWithId, res: Response, stream: boolean | undefined, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<void> {
+  /**
+   * Runs a turn and writes it as JSON or as server-sent events; with an Idempotency-Key, a retry gets
+   * the first result (as JSON, or as one created/delta/completed sequence when streaming).
+   */
+  private respond(
+    principal: Principal,
+    req: RequestWithId,
+    res: Response,
+    body: { stream?: boolean },
+    run: (context: TurnRequestContext) => Promise<TurnResult>,
+  ): Promise<void> {
     const abort = new AbortController();
     // The client going away (socket closed before the answer is written) interrupts the turn.
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    if (!stream) {
-      const turn = await run({ signal: abort.signal, traceId: req.id });
-      res.status(201).json(toTurnResponse(turn));
-      return;
-    }
+    const key = req.header('idempotency-key');
+    return this.idempotency.run(
+      { userId: principal.userId, key, route: `POST ${req.path}`, body },
+      () => (body.stream ? this.stream(req, res, abort.signal, run) : this.json(req, res, abort.signal, run)),
+      (stored) => {
+        res.setHeader('Idempotent-Replayed', 'true');
+        if (!body.stream) {
+          res.status(stored.status).json(stored.body);
+          return;
+        }
+        const turn = stored.body as ReturnType<typeof toTurnResponse>;
+        const events = new TurnEventStream(res);
+        events.open({});
+        if (turn.userMessage) events.send('message.created', turn.userMessage);
+        events.send('message.delta', { messageId: turn.assistantMessage.id, delta: turn.assistantMessage.content });
+        events.send('message.completed', { ...turn.assistantMessage, usage: turn.usage, warnings: turn.warnings });
+        events.end();
+      },
+    );
+  }
+
+  private async json(req: RequestWithId, res: Response, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
+    const response = toTurnResponse(await run({ signal, traceId: req.id }));
+    res.status(201).json(response);
+    return { status: 201, body: response };
+  }
+
+  private async stream(req: RequestWithId, res: Response, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
     const events = new TurnEventStream(res);
     try {
       const turn = await run({
-        signal: abort.signal,
+        signal,
         traceId: req.id,
         listener: {
           userMessageStored: (message) => {
@@ -168,11 +205,14 @@ export class ConversationsController {
       });
       events.open({});
       events.send('message.completed', { ...toMessageResponse(turn.assistantMessage), usage: turn.usage, warnings: turn.warnings });
+      events.end();
+      return { status: 201, body: toTurnResponse(turn) };
     } catch (error) {
       if (!res.headersSent) throw error; // nothing streamed yet: answer with a plain JSON error
       const failure = toDomainError(error);
       events.error({ statusCode: failure.status, code: failure.code, message: failure.message, requestId: req.id });
+      events.end();
+      return { status: failure.status, body: { code: failure.code, message: failure.message } };
     }
-    events.end();
   }
 }

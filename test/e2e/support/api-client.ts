@@ -57,13 +57,13 @@ export class ApiClient {
   }
 
   /** Creates a user through the admin API and logs in as them. */
-  async newUser(admin: ApiClient, plan = 'free', role = 'user'): Promise<ApiClient & { userId: string; email: string }> {
+  async newUser(admin: ApiClient, plan = 'free', role = 'user'): Promise<ApiClient & { userId: string; email: string; password: string }> {
     const email = `user-${Math.random().toString(36).slice(2)}@gus.test`;
     const password = 'password-' + Math.random().toString(36).slice(2);
     const created = await admin.post('/v1/admin/users', { email, password, plan, role });
     if (created.status !== 201) throw new Error(`user creation failed: ${created.status} ${JSON.stringify(created.body)}`);
     const login = await this.post('/v1/auth/login', { email, password });
-    return Object.assign(this.withToken(login.body.accessToken), { userId: created.body.id as string, email });
+    return Object.assign(this.withToken(login.body.accessToken), { userId: created.body.id as string, email, password });
   }
 }
 

@@ -1,24 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadConfig, type AppConfig } from '../../../libs/config/app-config.js';
-import { createApp } from '../../../src/app.js';
 
 /** Where the real services of the machine (and of CI) are; override with TEST_DATABASE_URL / TEST_REDIS_URL. */
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN_EMAIL = 'admin@gus.test';
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
+/** The built service (npm run test:e2e builds it first). */
+const MAIN = join(process.cwd(), 'dist/src/main.js');
 
 export interface RunningGus {
   url: string;
-  app: INestApplication;
+  /** The configuration the process was started with (as gus itself parses it). */
   config: AppConfig;
+  env: Record<string, string>;
+  /** Runs SQL against gus's own database (real PostgreSQL only). */
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Everything the process wrote to stdout and stderr so far. */
+  logs(): string;
+  /** Stops the process (SIGTERM, graceful) and removes what the harness created. */
   stop(): Promise<void>;
+  /** Kills the process at once (a crash), leaving its database for another instance. */
+  kill(): Promise<void>;
 }
 
 /** A fresh database on the real PostgreSQL, named so that it can only ever be a test database. */
@@ -42,25 +51,41 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
+export interface StartOptions {
+  /** Bare-machine defaults: PGlite, in-process queue, the built-in simulator. */
+  embedded?: boolean;
+  ollamaHost?: string;
+  env?: Record<string, string>;
+  /** Join an existing database (another instance's) instead of creating one. */
+  databaseUrl?: string;
+  /** Join an existing Redis key prefix instead of a fresh one. */
+  redisPrefix?: string;
+  redisUrl?: string;
+  jwtSecret?: string;
+  /** Keep the embedded database here (not removed at stop), e.g. to restart on the same data. */
+  dataDir?: string;
+}
+
 /**
- * Starts gus in this process on a free port, over real HTTP. Default: real PostgreSQL (its own database)
- * and real Redis (its own key prefix). `embedded: true` uses the bare-machine defaults instead.
+ * Starts gus as a real process (node dist/src/main.js) on a free port. Default: real PostgreSQL (its own
+ * database) and real Redis (its own key prefix); `embedded: true` uses the bare-machine defaults.
  */
-export async function startGus(options: { embedded?: boolean; ollamaHost?: string; env?: Record<string, string>; databaseUrl?: string; redisPrefix?: string } = {}): Promise<RunningGus> {
+export async function startGus(options: StartOptions = {}): Promise<RunningGus> {
   const cleanups: Array<() => Promise<void>> = [];
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gus-test-'));
+  if (!options.dataDir) cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
+    GUS_DATA_DIR: dataDir,
     GUS_ADMIN_EMAIL: ADMIN_EMAIL,
     GUS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    JWT_SECRET: 'test-secret-' + randomBytes(8).toString('hex'),
-    LOG_LEVEL: process.env.GUS_TEST_LOG_LEVEL ?? 'error',
+    JWT_SECRET: options.jwtSecret ?? 'test-secret-' + randomBytes(8).toString('hex'),
+    LOG_LEVEL: process.env.GUS_TEST_LOG_LEVEL ?? 'info', // the harness waits for the "listening on" line
     GUS_OUTBOX_POLL_MS: '200',
     ...options.env,
   };
-  const dataDir = mkdtempSync(join(tmpdir(), 'gus-test-'));
-  env.GUS_DATA_DIR = dataDir;
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  let pool: pg.Pool | null = null;
   if (!options.embedded) {
     if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
     else {
@@ -69,28 +94,76 @@ export async function startGus(options: { embedded?: boolean; ollamaHost?: strin
       cleanups.push(db.drop);
     }
     const prefix = options.redisPrefix ?? `gus-test-${randomBytes(6).toString('hex')}`;
-    env.REDIS_URL = REDIS_URL;
+    env.REDIS_URL = options.redisUrl ?? REDIS_URL;
     env.GUS_REDIS_PREFIX = prefix;
-    if (!options.redisPrefix) cleanups.push(() => deleteRedisKeys(prefix));
+    if (!options.redisPrefix) cleanups.push(() => deleteRedisKeys(prefix, env.REDIS_URL!));
+    pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+    cleanups.unshift(async () => void (await pool!.end()));
   }
   if (options.ollamaHost) env.OLLAMA_HOST = options.ollamaHost;
-  const config = loadConfig(env);
-  const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
+
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let url: string;
+  try {
+    url = await listeningUrl(child, () => output, exited);
+  } catch (error) {
+    child.kill('SIGKILL');
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    throw error;
+  }
+
+  const runCleanups = async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  };
   return {
-    url: `http://127.0.0.1:${address.port}`,
-    app,
-    config,
+    url,
+    config: loadConfig(env),
+    env,
+    query: async (sql, params) => {
+      if (!pool) throw new Error('gus runs on the embedded database: no SQL access from the test');
+      return (await pool.query(sql, params as unknown[])).rows;
+    },
+    logs: () => output,
     stop: async () => {
-      await app.close();
-      for (const cleanup of cleanups.reverse()) await cleanup();
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await runCleanups();
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
 
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+/** Waits for the "listening on http://…" log line of a starting gus process. */
+function listeningUrl(child: ChildProcess, output: () => string, exited: Promise<number | null>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`gus did not start within 30 s:\n${output()}`)), 30_000);
+    const check = () => {
+      const match = /listening on (http:\/\/[^ ]+) /.exec(output());
+      if (match) finish(null, match[1]!);
+    };
+    const finish = (error: Error | null, url?: string) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      error ? reject(error) : resolve(url!);
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => finish(new Error(`gus exited with code ${code} while starting:\n${output()}`)));
+  });
+}
+
+export async function deleteRedisKeys(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url);
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
