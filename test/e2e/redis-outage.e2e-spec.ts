@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
+import { ApiClient } from './support/api-client.js';
+import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
+
+/** A Redis of this test's own, so that stopping it disturbs nothing else on the machine. */
+class DisposableRedis {
+  private process: ChildProcess | null = null;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await eventually(() => ping(this.port), 5000);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function ping(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => (socket.end(), data.toString().includes('PONG') ? resolve() : reject(new Error('no PONG'))));
+    socket.once('error', reject);
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('usage survives Redis going down (PostgreSQL + a Redis of its own)', () => {
+  const simulator = new OllamaSimulator();
+  let redis: DisposableRedis;
+  let gus: RunningGus;
+
+  beforeAll(async () => {
+    redis = new DisposableRedis(await freePort());
+    await redis.start();
+    gus = await startGus({ ollamaHost: await simulator.start(), redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await gus?.stop();
+    await redis?.stop();
+    await simulator.stop();
+  });
+
+  it('keeps serving turns while Redis is down and ends with exact totals once it is back', async () => {
+    const api = new ApiClient(gus.url);
+    const user = await api.newUser(await api.asAdmin());
+    const id = (await user.post('/v1/conversations', {})).body.id;
+    const turn = async (content: string) => {
+      const res = await user.post(`/v1/conversations/${id}/messages`, { content });
+      expect(res.status).toBe(201);
+      return res.body.usage.totalTokens as number;
+    };
+    let expected = 0;
+    for (let i = 0; i < 3; i++) expected += await turn(`before ${i}`);
+
+    await redis.stop();
+    for (let i = 0; i < 5; i++) expected += await turn(`during ${i}`);
+    const pending = await gus.query<{ n: number }>('SELECT count(*)::int AS n FROM usage_events WHERE applied_at IS NULL');
+    expect(pending[0]!.n).toBeGreaterThan(0); // recorded in the ledger, waiting for the queue
+
+    await redis.start();
+    const totals = await eventually(async () => {
+      const res = (await user.get(`/v1/conversations/${id}`)).body.usage;
+      expect(res.turns).toBe(8);
+      return res;
+    }, 30_000);
+    expect(totals.totalTokens).toBe(expected);
+    const events = await gus.query<{ n: number; applied: number }>('SELECT count(*)::int AS n, count(applied_at)::int AS applied FROM usage_events');
+    expect(events[0]).toEqual({ n: 8, applied: 8 });
+    // Redelivery changes nothing: the totals stay exact.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await user.get(`/v1/conversations/${id}`)).body.usage.turns).toBe(8);
+  });
+});
