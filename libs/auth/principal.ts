@@ -11,6 +11,21 @@ export interface PlanPolicy {
   summaries?: boolean;
   /** A system prompt layer for everyone on this plan. */
   systemPrompt?: string;
+  /** Requests per user and window, over every authenticated /v1 route. */
+  rateLimits: RateLimits;
+  /** Longest accepted message in tokens (moderation); unset: only the character limit applies. */
+  maxMessageTokens?: number;
+  /** A suspected prompt injection is refused (`block`, 400 PROMPT_INJECTION) or let through and flagged. Unset: block. */
+  injectionPolicy?: InjectionPolicy;
+}
+
+export type InjectionPolicy = 'block' | 'flag';
+
+/** Request rate limits of a plan (fixed windows of a minute, an hour and a day). */
+export interface RateLimits {
+  perMinute: number;
+  perHour: number;
+  perDay: number;
 }
 
 /** The authenticated caller, attached to every /v1 request by identity's guard. */

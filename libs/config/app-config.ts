@@ -25,13 +25,23 @@ export interface AppConfig {
   role: GusRole;
   modelCatalogPath: string;
   planCatalogPath: string;
-  /** Ceiling for one model call before LLM_TIMEOUT. */
+  /** Ceiling for one model call before LLM_TIMEOUT, retries included. */
   llmTimeoutMs: number;
+  /** No first token within this → LLM_TIMEOUT (retries included); 0: none. */
+  llmFirstTokenTimeoutMs: number;
+  /** How many times a model call that failed transiently before its first token is sent again. */
+  llmRetries: number;
+  /** Backoff before the first retry, doubled for each further one (with jitter). */
+  llmRetryBaseMs: number;
   /** Max characters in one message (moderation's first check). */
   maxMessageChars: number;
+  /** Forbidden terms for moderation (JSON, or text with one term a line). */
+  forbiddenTermsPath: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How often the usage outbox relay looks for events not yet handed to the queue. */
   outboxPollMs: number;
+  /** Requests per minute per client IP on the routes without credentials (login, guest); 0 turns it off. */
+  publicRateLimitPerMinute: number;
   /** Global and per-model system prompt layers. */
   systemPromptsPath: string;
   /** An active conversation idle this long becomes inactive. */
@@ -66,9 +76,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelCatalogPath: resolve(env.GUS_MODELS_FILE || 'config/models.json'),
     planCatalogPath: resolve(env.GUS_PLANS_FILE || 'config/plans.json'),
     llmTimeoutMs: int(env.GUS_LLM_TIMEOUT_MS, 120_000, 'GUS_LLM_TIMEOUT_MS'),
+    llmFirstTokenTimeoutMs: int(env.GUS_LLM_FIRST_TOKEN_TIMEOUT_MS, 30_000, 'GUS_LLM_FIRST_TOKEN_TIMEOUT_MS'),
+    llmRetries: int(env.GUS_LLM_RETRIES, 2, 'GUS_LLM_RETRIES'),
+    llmRetryBaseMs: int(env.GUS_LLM_RETRY_BASE_MS, 100, 'GUS_LLM_RETRY_BASE_MS'),
     maxMessageChars: int(env.GUS_MAX_MESSAGE_CHARS, 32_000, 'GUS_MAX_MESSAGE_CHARS'),
+    forbiddenTermsPath: resolve(env.GUS_FORBIDDEN_TERMS_FILE || 'config/forbidden-terms.json'),
     logLevel: logLevel as AppConfig['logLevel'],
     outboxPollMs: int(env.GUS_OUTBOX_POLL_MS, 1000, 'GUS_OUTBOX_POLL_MS'),
+    publicRateLimitPerMinute: int(env.GUS_PUBLIC_RATE_LIMIT_PER_MINUTE, 30, 'GUS_PUBLIC_RATE_LIMIT_PER_MINUTE'),
     systemPromptsPath: resolve(env.GUS_SYSTEM_PROMPTS_FILE || 'config/system-prompts.json'),
     inactiveAfterSeconds: int(env.GUS_INACTIVE_AFTER_SECONDS, 7 * 24 * 3600, 'GUS_INACTIVE_AFTER_SECONDS'),
     idleSweepMs: int(env.GUS_IDLE_SWEEP_MS, 60_000, 'GUS_IDLE_SWEEP_MS'),

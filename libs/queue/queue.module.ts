@@ -5,6 +5,7 @@ import { BullMqJobQueue } from './bullmq-job-queue.js';
 import { InProcessJobQueue } from './in-process-job-queue.js';
 import { JobQueue } from './job-queue.js';
 import { REDIS, createRedis } from './redis.js';
+import { RedisMemoryPolicyCheck } from './redis-memory-policy.js';
 
 class QueueShutdown implements BeforeApplicationShutdown {
   constructor(
@@ -47,6 +48,7 @@ export class QueueModule {
           },
         },
         QueueShutdown,
+        RedisMemoryPolicyCheck,
       ],
       exports: [REDIS, JobQueue],
     };

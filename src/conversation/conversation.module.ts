@@ -6,23 +6,26 @@ import { ModerationModule } from '../moderation/moderation.module.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { ChatCompletionsController } from './controller/chat-completions.controller.js';
 import { ConversationsController } from './controller/conversations.controller.js';
+import { SearchController } from './controller/search.controller.js';
 import { ConversationFacade } from './conversation.facade.js';
 import { ConversationEntity } from './repository/conversation.entity.js';
 import { ConversationRepository } from './repository/conversation.repository.js';
 import { IdempotencyRepository } from './repository/idempotency.repository.js';
 import { MessageRepository } from './repository/message.repository.js';
+import { MessageSearchRepository } from './repository/message-search.repository.js';
 import { systemPromptCatalogProvider } from './repository/system-prompt.file.js';
 import { ChatCompletionsService } from './service/chat-completions.service.js';
 import { ContextBuilder } from './service/context-builder.service.js';
 import { IdempotencyService } from './service/idempotency.service.js';
 import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js';
+import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
 import { SendMessageService } from './service/send-message.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
-  controllers: [ConversationsController, ChatCompletionsController],
+  controllers: [ConversationsController, ChatCompletionsController, SearchController],
   providers: [
     ConversationRepository,
     MessageRepository,
@@ -37,6 +40,8 @@ import { SendMessageService } from './service/send-message.service.js';
     IdempotencyRepository,
     IdempotencyService,
     ConversationFacade,
+    MessageSearchRepository,
+    MessageSearchService,
   ],
   exports: [ConversationFacade],
 })

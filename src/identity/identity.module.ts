@@ -14,6 +14,7 @@ import { UserRepository } from './repository/user.repository.js';
 import { AuthService } from './service/auth.service.js';
 import { BearerAuthGuard, BearerStrategy } from './service/bearer-auth.guard.js';
 import { resolveJwtSecret } from './service/jwt-secret.js';
+import { PrincipalCache } from './service/principal-cache.js';
 import { planCatalogProvider } from './repository/plan-catalog.file.js';
 import { UsersService } from './service/users.service.js';
 
@@ -31,6 +32,7 @@ import { UsersService } from './service/users.service.js';
   providers: [
     planCatalogProvider,
     UserRepository,
+    PrincipalCache,
     AuthService,
     UsersService,
     BearerStrategy,

@@ -1,13 +1,41 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../libs/auth/principal.js';
+import type { InjectionDetection } from './domain/injection-detector.js';
+import type { InputScreening } from './domain/input-policy.js';
+import type { MeasuredMessage } from './domain/message-policy.js';
 import { MessageValidationService } from './service/message-validation.service.js';
 
-/** The moderation context's public face: checks run on user input before any model call. */
+export type { InjectionDetection, InjectionSignal } from './domain/injection-detector.js';
+export type { InjectionSignalKind } from './domain/injection-rules.js';
+export { PromptInjectionError, type InputScreening } from './domain/input-policy.js';
+export type { MeasuredMessage } from './domain/message-policy.js';
+
+/**
+ * The moderation context's public face: the checks user input passes before any model call.
+ * Each check throws a DomainError: EMPTY_MESSAGE, MESSAGE_TOO_LONG, FORBIDDEN_CONTENT, or PROMPT_INJECTION
+ * (a PromptInjectionError, which carries the detection). On a plan that flags instead of blocking, a suspected
+ * injection comes back with `flagged: true` for the caller to record.
+ */
 @Injectable()
 export class ModerationFacade {
   constructor(private readonly validation: MessageValidationService) {}
 
-  /** Throws EMPTY_MESSAGE or MESSAGE_TOO_LONG. */
-  validateUserMessage(content: string): void {
-    this.validation.validate(content);
+  /** A user message; `measured.tokens` (from LlmFacade.countTokens) is checked against the plan's maxMessageTokens. */
+  validateUserMessage(principal: Principal, content: string, measured?: MeasuredMessage): InputScreening;
+  /** @deprecated Until callers pass the principal: no plan limits, and a suspected injection is only reported. */
+  validateUserMessage(content: string): InputScreening;
+  validateUserMessage(principalOrContent: Principal | string, content?: string, measured?: MeasuredMessage): InputScreening {
+    if (typeof principalOrContent === 'string') return this.validation.validateUserMessage(null, principalOrContent);
+    return this.validation.validateUserMessage(principalOrContent, content ?? '', measured);
+  }
+
+  /** A user-supplied system prompt (conversation or request layer): the same checks, but blank is allowed. */
+  validateSystemPrompt(principal: Principal, text: string): InputScreening {
+    return this.validation.validateSystemPrompt(principal, text);
+  }
+
+  /** The detector alone, never throws: score in [0, 1] and the signals that fired (for metrics and flags). */
+  detectInjection(text: string): InjectionDetection {
+    return this.validation.detectInjection(text);
   }
 }

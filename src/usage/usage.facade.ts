@@ -14,15 +14,15 @@ export class UsageFacade {
     private readonly relay: UsageOutboxRelay,
   ) {}
 
-  /** Records the turn in the same transaction as the assistant message (call afterCommit once it commits). */
+  /** Records the turn in the same transaction as the assistant message; call afterCommit once it commits. */
   async recordTurn(tx: Transaction, event: UsageEvent): Promise<void> {
     assertValidEvent(event);
     await this.usage.insertEvent(tx, event);
   }
 
-  /** Hands freshly committed events to the billing queue without waiting for the next poll. */
-  afterCommit(): void {
-    this.relay.kick();
+  /** Hands a committed event to the billing queue. */
+  afterCommit(eventId: string): void {
+    this.relay.dispatch(eventId);
   }
 
   async summaryForUser(userId: string): Promise<{ today: UsageTotals; thisMonth: UsageTotals; allTime: UsageTotals }> {
@@ -37,10 +37,5 @@ export class UsageFacade {
 
   conversationTotals(conversationId: string): Promise<UsageTotals> {
     return this.usage.conversationTotals(conversationId);
-  }
-
-  /** Waits until every committed event has been handed to the queue. */
-  flush(): Promise<void> {
-    return this.relay.flush();
   }
 }

@@ -82,7 +82,10 @@ describe('usage survives Redis going down (PostgreSQL + a Redis of its own)', ()
       const res = (await user.get(`/v1/conversations/${id}`)).body.usage;
       expect(res.turns).toBe(8);
       return res;
-    }, 30_000);
+    }, 30_000).catch(async (error: unknown) => {
+      if (process.env.DEBUG_OUTAGE) console.log(gus.logs().split('\n').filter((l) => /warn|error|Usage|relay|queue/i.test(l)).join('\n'), await gus.query('SELECT id, occurred_at, applied_at FROM usage_events ORDER BY occurred_at'));
+      throw error;
+    });
     expect(totals.totalTokens).toBe(expected);
     const events = await gus.query<{ n: number; applied: number }>('SELECT count(*)::int AS n, count(applied_at)::int AS applied FROM usage_events');
     expect(events[0]).toEqual({ n: 8, applied: 8 });

@@ -74,7 +74,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
     await db.query(`CREATE INDEX messages_parent_idx ON messages (parent_id)`);
 
     // The usage ledger: one row per model call, kept when its conversation is deleted (no FK).
-    // It is also the outbox: relayed_at = handed to the billing queue, applied_at = added to the totals.
+    // It is also the outbox: applied_at stays NULL until the billing worker has added the event to the totals.
     await db.query(`
       CREATE TABLE usage_events (
         id uuid PRIMARY KEY,
@@ -87,7 +87,6 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         latency_ms integer NOT NULL,
         ttft_ms integer,
         occurred_at timestamptz NOT NULL,
-        relayed_at timestamptz,
         applied_at timestamptz
       )`);
     await db.query(`CREATE INDEX usage_events_unapplied_idx ON usage_events (occurred_at) WHERE applied_at IS NULL`);

@@ -58,6 +58,7 @@ export class ConversationsController {
       model: query.model,
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
+      q: query.q,
       limit: query.limit ?? 20,
       cursor: query.cursor,
     });

@@ -4,6 +4,7 @@ import { DataSource, type Repository } from 'typeorm';
 import type { Transaction } from '../../../libs/database/transaction.js';
 import type { Conversation, ConversationState, StateChange } from '../domain/conversation.js';
 import { ConversationEntity } from './conversation.entity.js';
+import { applyTextSearch } from './message-search.repository.js';
 
 export interface ConversationFilter {
   userId: string;
@@ -11,6 +12,8 @@ export interface ConversationFilter {
   model?: string;
   createdFrom?: Date;
   createdTo?: Date;
+  /** Full text: the title or any message matches (websearch syntax). */
+  q?: string;
   limit: number;
   after?: { updatedAt: Date; id: string };
 }
@@ -60,6 +63,7 @@ export class ConversationRepository {
     if (filter.createdFrom) query.andWhere('c.created_at >= :from', { from: filter.createdFrom });
     if (filter.createdTo) query.andWhere('c.created_at <= :to', { to: filter.createdTo });
     if (filter.after) query.andWhere('(c.updated_at, c.id) < (:updatedAt, :id)', filter.after);
+    if (filter.q) applyTextSearch(query, filter.q);
     return (await query.getMany()).map(toConversation);
   }
 

@@ -87,19 +87,20 @@ export class MessageRepository {
    * The newest part of the branch ending at `leafId` that can matter for a context of `budget` tokens:
    * the walk follows parent ids (primary-key lookups) upward and stops once the running token sum passes
    * the budget, so a turn costs the same in a 10-message and in a 10,000-message conversation.
-   * Returns root-first; the first row may be one that does not fit (the caller trims).
+   * Returns root-first (the leaf last, or nothing when it is not in the conversation); the first row may
+   * be one that does not fit (the caller trims).
    */
-  async walkBranchWithinBudget(leafId: string, budget: number): Promise<Message[]> {
+  async walkBranchWithinBudget(conversationId: string, leafId: string, budget: number): Promise<Message[]> {
     const rows: MessageRow[] = await this.db.query(
       `WITH RECURSIVE walk AS (
-         SELECT ${MESSAGE_COLUMNS}, token_count + ${TOKENS_PER_MESSAGE} AS running FROM messages WHERE id = $1
+         SELECT ${MESSAGE_COLUMNS}, token_count + ${TOKENS_PER_MESSAGE} AS running FROM messages WHERE id = $1 AND conversation_id = $3
          UNION ALL
          SELECT ${M_COLUMNS}, w.running + m.token_count + ${TOKENS_PER_MESSAGE}
          FROM messages m JOIN walk w ON m.id = w.parent_id
          WHERE w.running <= $2
        )
        SELECT * FROM walk`,
-      [leafId, budget],
+      [leafId, budget, conversationId],
     );
     return rows.map(toMessage).sort(byDepth);
   }
@@ -138,40 +139,36 @@ export class MessageRepository {
     return rows.map(toMessage);
   }
 
-  /** Stores a message, bumps the conversation's counters, and makes it the current leaf when asked. */
-  async insertMessage(tx: Transaction, message: Message, options: { makeCurrentLeaf: boolean }): Promise<{ wokeUp: boolean }> {
-    await tx.query(
-      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+  /**
+   * Stores a message, bumps the conversation's counters and makes it the current leaf when asked, in
+   * one statement (atomic on its own; pass `tx` to join a larger transaction). An inactive conversation
+   * becomes active again with its next message, and that change is recorded too.
+   */
+  async insertMessage(message: Message, options: { makeCurrentLeaf: boolean }, tx?: Transaction): Promise<void> {
+    const at = message.completedAt ?? message.createdAt;
+    await (tx ?? this.db).query(
+      `WITH inserted AS (
+         INSERT INTO messages (${MESSAGE_COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+       ),
+       updated AS (
+         UPDATE conversations c SET message_count = c.message_count + 1, last_message_at = $20, updated_at = $20,
+           state = CASE WHEN c.state = 'inactive' THEN 'active' ELSE c.state END,
+           state_changed_at = CASE WHEN c.state = 'inactive' THEN $20 ELSE c.state_changed_at END,
+           current_leaf_id = CASE WHEN $21 THEN $1::uuid ELSE c.current_leaf_id END
+         FROM (SELECT state AS old_state FROM conversations WHERE id = $2) previous
+         WHERE c.id = $2
+         RETURNING previous.old_state
+       )
+       INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at)
+       SELECT $2, 'inactive', 'active', 'new message', $20 FROM updated WHERE old_state = 'inactive'`,
       [
         message.id, message.conversationId, message.parentId, message.role, message.content, message.status, message.depth,
         message.tokenCount, message.model, message.promptTokens, message.completionTokens, message.latencyMs, message.ttftMs,
         message.costMicros, message.errorCode, message.traceId, message.context === null ? null : JSON.stringify(message.context),
-        message.createdAt, message.completedAt,
+        message.createdAt, message.completedAt, at, options.makeCurrentLeaf,
       ],
     );
-    const at = message.completedAt ?? message.createdAt;
-    // An inactive conversation becomes active again with its next message; the change is recorded.
-    const updated: Array<{ old_state: string }> = await tx.query(
-      // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
-      `WITH updated AS (
-       UPDATE conversations c SET message_count = c.message_count + 1, last_message_at = $2, updated_at = $2,
-         state = CASE WHEN c.state = 'inactive' THEN 'active' ELSE c.state END,
-         state_changed_at = CASE WHEN c.state = 'inactive' THEN $2 ELSE c.state_changed_at END,
-         current_leaf_id = CASE WHEN $3 THEN $4::uuid ELSE c.current_leaf_id END
-       FROM (SELECT state AS old_state FROM conversations WHERE id = $1) previous
-       WHERE c.id = $1
-       RETURNING previous.old_state
-       ) SELECT old_state FROM updated`,
-      [message.conversationId, at, options.makeCurrentLeaf, message.id],
-    );
-    const woke = updated.filter((row) => row.old_state === 'inactive');
-    if (woke.length > 0) {
-      await tx.query(
-        `INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at) VALUES ($1, 'inactive', 'active', 'new message', $2)`,
-        [message.conversationId, at],
-      );
-    }
-    return { wokeUp: woke.length > 0 };
   }
 
   /**

@@ -82,7 +82,7 @@ export class ChatCompletionsService {
           occurredAt: outcome.completedAt,
         }),
       );
-      this.usage.afterCommit();
+      this.usage.afterCommit(id);
     }
     if (outcome.failure) throw outcome.failure;
     return { id, model: model.id, content: outcome.text, usage: outcome.usage, conversationId: null };

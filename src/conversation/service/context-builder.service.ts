@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../../libs/auth/principal.js';
-import { DomainError } from '../../../libs/errors/domain-error.js';
+import { DomainError, notFound } from '../../../libs/errors/domain-error.js';
 import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
 import { fitContext, type BuiltContext } from '../domain/context-window.js';
 import type { Conversation } from '../domain/conversation.js';
@@ -19,8 +19,8 @@ export interface ContextRequest {
   model: ModelSpec;
   /** The message the answer continues from, already stored (null for the first message). */
   parentId: string | null;
-  /** The user message of this turn, not stored yet (null when regenerating an answer). */
-  newMessage: Message | null;
+  /** Makes this turn's user message, not stored yet, as a child of the parent (absent when regenerating). */
+  newMessage?: (parent: Message | null) => Message;
   requestSystemPrompt?: string;
   format?: 'json';
 }
@@ -28,6 +28,13 @@ export interface ContextRequest {
 export interface TurnPrompt extends BuiltContext {
   window: number;
   systemLayers: SystemLayer[];
+}
+
+export interface BuiltTurn {
+  prompt: TurnPrompt;
+  /** The stored message the turn continues from. */
+  parent: Message | null;
+  newMessage: Message | null;
 }
 
 /**
@@ -44,14 +51,18 @@ export class ContextBuilder {
     private readonly summaries: SummaryQueue,
   ) {}
 
-  async build(request: ContextRequest): Promise<TurnPrompt> {
+  /** The prompt of a turn; NOT_FOUND when the parent is not a message of the conversation. */
+  async build(request: ContextRequest): Promise<BuiltTurn> {
     const { principal, conversation, model } = request;
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
     const budget = window - answerReserve(window);
     const composed = this.compose(principal, model, conversation.systemPrompt, request.requestSystemPrompt, request.format);
     const system = composed ? { content: composed.content, tokens: this.llm.countTokens(composed.content) } : null;
-    const walked = request.parentId ? await this.messages.walkBranchWithinBudget(request.parentId, budget) : [];
-    const branch = [...walked.filter(countsAsHistory), ...(request.newMessage ? [request.newMessage] : [])];
+    const walked = request.parentId ? await this.messages.walkBranchWithinBudget(conversation.id, request.parentId, budget) : [];
+    const parent = walked.at(-1) ?? null;
+    if (request.parentId && parent?.id !== request.parentId) throw notFound('parent message');
+    const newMessage = request.newMessage?.(parent) ?? null;
+    const branch = [...walked.filter(countsAsHistory), ...(newMessage ? [newMessage] : [])];
 
     let built = fitContext(system, null, branch, budget);
     const firstLeftOut = this.firstLeftOut(built, branch, walked);
@@ -61,7 +72,7 @@ export class ContextBuilder {
       if (!summary || summary.distance > 0) this.summaries.request(conversation.id, firstLeftOut, model.id);
     }
     this.assertFits(built.tokens, budget, window, principal, model);
-    return { ...built, window, systemLayers: composed?.applied ?? [] };
+    return { prompt: { ...built, window, systemLayers: composed?.applied ?? [] }, parent, newMessage };
   }
 
   /**

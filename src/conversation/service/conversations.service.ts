@@ -29,6 +29,7 @@ export interface ListQuery {
   model?: string;
   from?: Date;
   to?: Date;
+  q?: string;
   limit: number;
   cursor?: string;
 }
@@ -82,6 +83,7 @@ export class ConversationsService {
       model: query.model,
       createdFrom: query.from,
       createdTo: query.to,
+      q: query.q,
       limit: query.limit + 1,
       after,
     });

@@ -71,23 +71,18 @@ export class SendMessageService {
     const conversation = await this.writableConversation(principal, conversationId);
     this.moderation.validateUserMessage(input.content);
     const model = this.allowedModel(principal, input.model ?? conversation.model);
-    const parent = await this.findParent(conversation, input.parentId);
-    const userMessage = newMessage(conversation.id, parent, {
-      role: 'user',
-      content: input.content,
-      tokenCount: this.llm.countTokens(input.content),
-      traceId: context.traceId,
-    });
-    const prompt = await this.contexts.build({
+    const { prompt, newMessage } = await this.contexts.build({
       principal,
       conversation,
       model,
-      parentId: parent?.id ?? null,
-      newMessage: userMessage,
+      parentId: input.parentId ?? conversation.currentLeafId,
+      newMessage: (parent) =>
+        newMessageOf(conversation.id, parent, { role: 'user', content: input.content, tokenCount: this.llm.countTokens(input.content), traceId: context.traceId }),
       requestSystemPrompt: input.systemPrompt,
       format: input.format,
     });
-    await this.conversations.transaction((tx) => this.messages.insertMessage(tx, userMessage, { makeCurrentLeaf: true }));
+    const userMessage = newMessage!;
+    await this.messages.insertMessage(userMessage, { makeCurrentLeaf: true });
     context.listener?.userMessageStored?.(userMessage);
     return this.answer(principal, conversation, model, userMessage, prompt, input.format, context, { userMessage });
   }
@@ -100,12 +95,11 @@ export class SendMessageService {
     const question = target.role === 'assistant' && target.parentId ? await this.messages.findMessage(conversation.id, target.parentId) : target;
     if (!question || question.role !== 'user') throw invalid('only an answer to a user message, or a user message, can be regenerated');
     const model = this.allowedModel(principal, options.model ?? (target.role === 'assistant' ? target.model : null) ?? conversation.model);
-    const prompt = await this.contexts.build({
+    const { prompt } = await this.contexts.build({
       principal,
       conversation,
       model,
       parentId: question.id,
-      newMessage: null,
       requestSystemPrompt: options.systemPrompt,
       format: options.format,
     });
@@ -123,14 +117,6 @@ export class SendMessageService {
     const model = this.llm.resolveModel(modelId);
     this.identity.assertMayUseModel(principal, model);
     return model;
-  }
-
-  private async findParent(conversation: Conversation, parentId: string | undefined): Promise<Message | null> {
-    const id = parentId ?? conversation.currentLeafId;
-    if (!id) return null;
-    const parent = await this.messages.findMessage(conversation.id, id);
-    if (!parent) throw notFound('parent message');
-    return parent;
   }
 
   /** Calls the model and stores its answer (complete, failed or interrupted) with usage, in one transaction. */
@@ -168,7 +154,7 @@ export class SendMessageService {
       formatValid,
     };
     const assistantMessage: Message = {
-      ...newMessage(conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: this.llm.countTokens(outcome.text), traceId: context.traceId }),
+      ...newMessageOf(conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: this.llm.countTokens(outcome.text), traceId: context.traceId }),
       id: assistantId,
       status,
       model: model.id,
@@ -184,7 +170,7 @@ export class SendMessageService {
     };
     await this.conversations.transaction(async (tx) => {
       // A failed attempt stays in the tree for the record, but the branch still ends at the question.
-      await this.messages.insertMessage(tx, assistantMessage, { makeCurrentLeaf: status !== 'failed' });
+      await this.messages.insertMessage(assistantMessage, { makeCurrentLeaf: status !== 'failed' }, tx);
       if (usage.totalTokens > 0) {
         await this.usage.recordTurn(tx, {
           id: assistantId,
@@ -200,14 +186,14 @@ export class SendMessageService {
         });
       }
     });
-    this.usage.afterCommit();
+    if (usage.totalTokens > 0) this.usage.afterCommit(assistantId);
     if (failure) throw failure;
     const warnings = formatValid === false ? ['the answer was asked for as JSON but is not one JSON object'] : [];
     return { userMessage: result.userMessage, assistantMessage, usage, warnings };
   }
 }
 
-function newMessage(conversationId: string, parent: Message | null, fields: Pick<Message, 'role' | 'content' | 'tokenCount' | 'traceId'>): Message {
+function newMessageOf(conversationId: string, parent: Message | null, fields: Pick<Message, 'role' | 'content' | 'tokenCount' | 'traceId'>): Message {
   const now = new Date();
   return {
     id: randomUUID(),

@@ -57,7 +57,7 @@ export class SummaryWorker implements OnModuleInit {
     const model = this.llm.resolveModel(job.model);
     const window = model.contextWindow ?? 4096;
     const previous = await this.messages.findSummaryCovering(job.coversMessageId);
-    const walked = await this.messages.walkBranchWithinBudget(job.coversMessageId, Math.floor(window / 2));
+    const walked = await this.messages.walkBranchWithinBudget(job.conversationId, job.coversMessageId, Math.floor(window / 2));
     const start = previous ? walked.findIndex((m) => m.id === previous.coversMessageId) + 1 : 0;
     const transcript = walked
       .slice(start)
@@ -69,7 +69,8 @@ export class SummaryWorker implements OnModuleInit {
       ...(previous ? [{ role: 'system' as const, content: `Summary so far:\n${previous.content}` }] : []),
       { role: 'user' as const, content: `Conversation:\n${transcript}` },
     ];
-    const answer = await this.llm.complete({ model, messages, contextWindow: window, signal: AbortSignal.timeout(this.config.llmTimeoutMs) });
+    // The llm context applies its own deadlines; nobody cancels a background summary.
+    const answer = await this.llm.complete({ model, messages, contextWindow: window, signal: new AbortController().signal });
     const content = answer.text.trim();
     if (!content) throw new Error('the model returned an empty summary');
     await this.messages.insertSummary({

@@ -20,7 +20,7 @@ export class MeController {
     const [user, usage] = await Promise.all([this.users.get(principal.userId), this.usage.summaryForUser(principal.userId)]);
     return {
       ...toUserResponse(user),
-      limits: { modelTiers: principal.plan.tiers, maxContextTokens: principal.plan.maxContextTokens },
+      limits: { modelTiers: principal.plan.tiers, maxContextTokens: principal.plan.maxContextTokens, rateLimits: principal.plan.rateLimits },
       usage,
     };
   }

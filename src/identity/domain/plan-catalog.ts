@@ -1,4 +1,4 @@
-import type { ModelTier, PlanPolicy } from '../../../libs/auth/principal.js';
+import type { ModelTier, PlanPolicy, RateLimits } from '../../../libs/auth/principal.js';
 import { DomainError } from '../../../libs/errors/domain-error.js';
 
 export type Plan = PlanPolicy;
@@ -13,6 +13,8 @@ export class PlanCatalog {
       if (!plan.id || !Array.isArray(plan.tiers) || !(plan.maxContextTokens > 0)) {
         throw new Error(`plan ${JSON.stringify(plan.id)} is malformed`);
       }
+      assertValidRateLimits(plan.id, plan.rateLimits);
+      assertValidModerationSettings(plan);
     }
     this.plans = new Map(plans.map((plan) => [plan.id, plan]));
     for (const required of ['guest', 'free']) {
@@ -32,6 +34,27 @@ export class PlanCatalog {
 
   has(id: string): boolean {
     return this.plans.has(id);
+  }
+}
+
+/** Every plan limits requests per minute, hour and day; a wider window never allows fewer than a narrower one. */
+function assertValidRateLimits(planId: string, limits: RateLimits | undefined): void {
+  const windows = ['perMinute', 'perHour', 'perDay'] as const;
+  if (!limits || windows.some((window) => !Number.isInteger(limits[window]) || limits[window] < 1)) {
+    throw new Error(`plan "${planId}" needs rateLimits { perMinute, perHour, perDay } as positive integers`);
+  }
+  if (limits.perHour < limits.perMinute || limits.perDay < limits.perHour) {
+    throw new Error(`plan "${planId}" rateLimits must satisfy perMinute <= perHour <= perDay`);
+  }
+}
+
+/** Moderation settings are optional; when set, a token limit is a positive integer and the policy block or flag. */
+function assertValidModerationSettings(plan: Plan): void {
+  if (plan.maxMessageTokens !== undefined && !(Number.isInteger(plan.maxMessageTokens) && plan.maxMessageTokens > 0)) {
+    throw new Error(`plan "${plan.id}" maxMessageTokens must be a positive integer`);
+  }
+  if (plan.injectionPolicy !== undefined && plan.injectionPolicy !== 'block' && plan.injectionPolicy !== 'flag') {
+    throw new Error(`plan "${plan.id}" injectionPolicy must be "block" or "flag"`);
   }
 }
 

@@ -9,6 +9,7 @@ import { verifyPassword } from '../domain/password.js';
 import { PlanCatalog } from '../domain/plan-catalog.js';
 import { assertActive, type User } from '../domain/user.js';
 import { UserRepository } from '../repository/user.repository.js';
+import { PrincipalCache } from './principal-cache.js';
 
 interface TokenClaims {
   sub: string;
@@ -30,6 +31,7 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly jwt: JwtService,
     private readonly plans: PlanCatalog,
+    private readonly principals: PrincipalCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -51,8 +53,16 @@ export class AuthService {
     return this.issue(user, this.config.guestTtlSeconds);
   }
 
-  /** Turns a bearer token (API key or JWT) into the caller; the user row is read each time so suspension is immediate. */
+  /** Turns a bearer token (API key or JWT) into the caller (cached for two seconds: see PrincipalCache). */
   async authenticate(token: string): Promise<Principal> {
+    const cached = this.principals.get(token);
+    if (cached) return cached;
+    const principal = await this.lookUp(token);
+    this.principals.set(token, principal);
+    return principal;
+  }
+
+  private async lookUp(token: string): Promise<Principal> {
     let user: User | null;
     let via: Principal['via'];
     if (looksLikeApiKey(token)) {

@@ -7,6 +7,7 @@ import { hashPassword } from '../domain/password.js';
 import { PlanCatalog } from '../domain/plan-catalog.js';
 import { normaliseEmail, type Role, type User, type UserStatus } from '../domain/user.js';
 import { UserRepository, decodeCursor, type UserPage } from '../repository/user.repository.js';
+import { PrincipalCache } from './principal-cache.js';
 
 export interface NewUser {
   email: string;
@@ -28,6 +29,7 @@ export class UsersService implements OnApplicationBootstrap {
   constructor(
     private readonly users: UserRepository,
     private readonly plans: PlanCatalog,
+    private readonly principals: PrincipalCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,6 +84,7 @@ export class UsersService implements OnApplicationBootstrap {
     if (changes.plan !== undefined) this.plans.get(changes.plan);
     const updated: User = { ...user, ...definedOnly(changes), updatedAt: new Date() };
     await this.users.update(updated);
+    this.principals.forgetUser(id);
     return updated;
   }
 

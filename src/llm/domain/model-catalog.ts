@@ -12,8 +12,13 @@ export interface ModelSpec {
   tier: ModelTier;
   pricePerMillionInput: number;
   pricePerMillionOutput: number;
-  /** For the OpenAI-compatible provider: where the server is. */
+  /** For the OpenAI-compatible provider (required there): the API root, e.g. `http://127.0.0.1:8000/v1`. */
   baseUrl?: string;
+  /**
+   * For the OpenAI-compatible provider: the name of the environment variable holding the API key
+   * (the key itself never goes in the catalogue). Unset: no Authorization header is sent.
+   */
+  apiKeyEnv?: string;
 }
 
 const MICROS = 1_000_000n;
@@ -70,5 +75,28 @@ function validateSpec(model: ModelSpec): void {
   if (!(model.pricePerMillionInput >= 0) || !(model.pricePerMillionOutput >= 0)) throw new Error(`${where}: prices must be >= 0`);
   if (model.contextWindow !== undefined && !(Number.isInteger(model.contextWindow) && model.contextWindow > 0)) {
     throw new Error(`${where}: contextWindow must be a positive integer`);
+  }
+  if ('apiKey' in model) throw new Error(`${where}: never put an API key in the catalogue; name the environment variable holding it in apiKeyEnv`);
+  if (model.provider === 'openai' && !isHttpUrl(model.baseUrl)) {
+    throw new Error(`${where}: the openai provider needs a baseUrl (http or https), e.g. http://127.0.0.1:8000/v1`);
+  }
+  if (model.provider === 'ollama' && model.baseUrl !== undefined) throw new Error(`${where}: baseUrl is for the openai provider (Ollama is at OLLAMA_HOST)`);
+  if (model.apiKeyEnv !== undefined) {
+    if (model.provider !== 'openai') throw new Error(`${where}: apiKeyEnv is for the openai provider`);
+    if (typeof model.apiKeyEnv !== 'string' || !ENV_NAME.test(model.apiKeyEnv)) {
+      throw new Error(`${where}: apiKeyEnv must be the name of an environment variable, e.g. VLLM_API_KEY`);
+    }
+  }
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
   }
 }

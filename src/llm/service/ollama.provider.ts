@@ -1,24 +1,22 @@
 import { Ollama, type ChatResponse } from 'ollama';
 import { DomainError } from '../../../libs/errors/domain-error.js';
 import type { ChatEvent, ChatProvider, ChatRequest } from '../domain/chat-provider.js';
+import { modelCallError } from '../domain/model-failure.js';
 
 /**
  * Ollama through its official client. Each call gets its own client whose fetch carries the caller's
- * abort signal, so a hang before the first byte can be cut as well as a stream in flight.
+ * abort signal, so a hang before the first byte can be cut as well as a stream in flight (the deadlines
+ * themselves are DeadlineProvider's).
  */
 export class OllamaProvider implements ChatProvider {
   private readonly shared: Ollama;
 
-  constructor(
-    private readonly host: string,
-    private readonly timeoutMs: number,
-  ) {
+  constructor(private readonly host: string) {
     this.shared = new Ollama({ host });
   }
 
   async *stream(request: ChatRequest): AsyncIterable<ChatEvent> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = AbortSignal.any([request.signal, timeout]);
+    const signal = request.signal;
     const client = new Ollama({ host: this.host, fetch: (input, init) => fetch(input, { ...init, signal }) });
     let chunks: AsyncIterable<ChatResponse>;
     try {
@@ -42,9 +40,9 @@ export class OllamaProvider implements ChatProvider {
           };
         }
       }
-      if (!done && !request.signal.aborted) throw new DomainError('LLM_ERROR', 'the model server ended the stream early');
+      if (!done && !request.signal.aborted) throw modelCallError({ kind: 'dropped', detail: 'the stream ended without its done line' });
     } catch (error) {
-      throw this.translate(error, request.signal, timeout);
+      throw translate(error, request.signal);
     }
   }
 
@@ -59,24 +57,17 @@ export class OllamaProvider implements ChatProvider {
     const value = key ? modelInfo[key] : undefined;
     return typeof value === 'number' ? value : null;
   }
+}
 
-  private translate(error: unknown, caller: AbortSignal, timeout: AbortSignal): unknown {
-    if (error instanceof DomainError) return error;
-    if (caller.aborted) return error; // the caller went away: not a model failure
-    if (timeout.aborted) return new DomainError('LLM_TIMEOUT', `the model did not answer within ${this.timeoutMs} ms`);
-    const e = error as { name?: string; status_code?: number; message?: string; cause?: { code?: string } };
-    if (e.name === 'ResponseError') {
-      const status = e.status_code ?? 0;
-      if (status === 503) return new DomainError('LLM_UNAVAILABLE', `the model server is unavailable: ${e.message}`);
-      return new DomainError('LLM_ERROR', `the model server answered ${status}: ${e.message}`);
-    }
-    // undici says "fetch failed" when no response ever came (refused, unresolvable, unreachable);
-    // a connection dropped mid-answer surfaces as "terminated" instead.
-    if (e.message === 'fetch failed') {
-      return new DomainError('LLM_UNAVAILABLE', `the model server could not be reached (${e.cause?.code ?? describeCause(e.cause)})`);
-    }
-    return new DomainError('LLM_ERROR', `the model call failed: ${e.message ?? String(error)}`);
-  }
+function translate(error: unknown, caller: AbortSignal): unknown {
+  if (error instanceof DomainError) return error;
+  if (caller.aborted) return error; // the caller went away (or its deadline passed): not a model failure
+  const e = error as { name?: string; status_code?: number; message?: string; cause?: { code?: string } };
+  if (e.name === 'ResponseError') return modelCallError({ kind: 'status', status: e.status_code ?? 0, detail: e.message ?? '' });
+  // undici says "fetch failed" when no response ever came (refused, unresolvable, unreachable);
+  // a connection dropped mid-answer surfaces as "terminated" instead.
+  if (e.message === 'fetch failed') return modelCallError({ kind: 'unreachable', detail: e.cause?.code ?? describeCause(e.cause) });
+  return modelCallError({ kind: 'dropped', detail: e.message ?? String(error) });
 }
 
 function describeCause(cause: unknown): string {

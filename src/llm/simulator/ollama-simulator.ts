@@ -3,9 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
- * A fake Ollama server speaking the real HTTP API (the subset gus uses), for tests and
- * benchmarks. Replies are deterministic so tests can assert on them, and the hot path
- * (no latency configured) answers synchronously without timers.
+ * A fake model server speaking the real HTTP APIs (the subsets gus uses), for tests and
+ * benchmarks: Ollama's (/api/chat, /api/show, /api/tags, /api/version) and the OpenAI-compatible
+ * one of vLLM, llama.cpp server and OpenAI (/v1/chat/completions, /v1/models). Both share one
+ * reply generator, the same options and the same [[sim:…]] directives. Replies are deterministic
+ * so tests can assert on them, and the hot path (no latency configured) answers synchronously
+ * without timers.
  */
 
 export interface SimulatedModel {
@@ -28,8 +31,10 @@ export interface SimulatorOptions {
   tokensPerSecond?: number;
   /** Number of content chunks (= tokens) in a reply (default 12). */
   replyTokens?: number;
-  /** Applied to every /api/chat request while set. */
+  /** Applied to every chat request (either API) while set. */
   failure?: SimulatedFailure;
+  /** When set, /v1/* requests must carry `Authorization: Bearer <apiKey>` (else 401, as OpenAI answers). */
+  apiKey?: string;
 }
 
 export interface ChatMessage {
@@ -38,7 +43,7 @@ export interface ChatMessage {
   [key: string]: unknown;
 }
 
-/** A /api/chat body exactly as received (after JSON parsing). */
+/** A /api/chat or /v1/chat/completions body exactly as received (after JSON parsing). */
 export interface ChatRequestRecord {
   model: string;
   messages?: ChatMessage[];
@@ -66,6 +71,10 @@ const DIRECTIVE_RE = /\[\[sim:([a-z]+)(?:=([^\]]*))?\]\]/g;
 
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' } as const;
 const NDJSON_HEADERS = { 'Content-Type': 'application/x-ndjson' } as const;
+const SSE_HEADERS = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' } as const;
+/** `created` of the models in /v1/models (Unix seconds). */
+const MODELS_CREATED = Math.floor(Date.parse(MODIFIED_AT) / 1000);
+const SYSTEM_FINGERPRINT = 'fp_simulator';
 const TEXT_HEADERS = { 'Content-Type': 'text/plain; charset=utf-8' } as const;
 
 const NOT_FOUND_BODY = JSON.stringify({ error: 'not found' });
@@ -102,10 +111,35 @@ type Directives = {
 
 type ModelEntry = { model: SimulatedModel; showBody: string };
 
+type Api = 'ollama' | 'openai';
+
+/** A chat request of either API, reduced to what the reply generator needs. */
+interface ChatCall {
+  api: Api;
+  model: string;
+  messages: ChatMessage[];
+  stream: boolean;
+  /** Ollama's `format` ("json" or a JSON schema), or what OpenAI's `response_format` amounts to. */
+  format: unknown;
+  /** num_predict / max_tokens / max_completion_tokens. */
+  maxTokens: number | undefined;
+  /** Ollama's options.num_ctx: prompts longer than it are truncated. */
+  numCtx: number | undefined;
+  /** OpenAI's stream_options.include_usage. */
+  includeUsage: boolean;
+  /** What [[sim:echo]] answers with. */
+  echo: () => string;
+}
+
 interface Generation {
   res: ServerResponse;
+  api: Api;
   stream: boolean;
   modelJson: string;
+  /** OpenAI: the completion id and creation time shared by every chunk. */
+  id: string;
+  created: number;
+  includeUsage: boolean;
   chunks: string[];
   /** Destroy the socket after this many chunks (simulated crash). */
   cutAfter: number | undefined;
@@ -242,6 +276,46 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, JSON.stringify({ error: message }));
 }
 
+function openAiErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 429) return 'rate_limit_error';
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
+/** OpenAI's error shape: `{"error": {"message", "type", "param", "code"}}`. */
+function sendOpenAiError(res: ServerResponse, status: number, message: string, code: string | null = null): void {
+  sendJson(res, status, JSON.stringify({ error: { message, type: openAiErrorType(status), param: null, code } }));
+}
+
+/** OpenAI's message content may be a string or an array of parts; the text parts are what counts here. */
+function validateOpenAiMessages(messages: unknown): ChatMessage[] | string {
+  if (!Array.isArray(messages) || messages.length === 0) return "'messages' must be a non-empty array";
+  const normalised: ChatMessage[] = [];
+  for (const m of messages) {
+    if (!isRecord(m) || typeof m.role !== 'string') return 'each message needs a string role';
+    if (m.content === undefined || m.content === null || typeof m.content === 'string') {
+      normalised.push({ ...m, role: m.role, content: m.content ?? undefined });
+    } else if (Array.isArray(m.content)) {
+      const parts = m.content as unknown[];
+      if (!parts.every((part) => isRecord(part) && typeof part.type === 'string')) return 'each content part needs a type';
+      const text = parts.map((part) => (isRecord(part) && part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
+      normalised.push({ ...m, role: m.role, content: text });
+    } else return 'message content must be a string or an array of content parts';
+  }
+  return normalised;
+}
+
+/** response_format → the generator's format: json_object → "json", json_schema → its schema. */
+function openAiFormat(responseFormat: unknown): unknown {
+  if (!isRecord(responseFormat)) return undefined;
+  if (responseFormat.type === 'json_object') return 'json';
+  if (responseFormat.type === 'json_schema') {
+    const schema = isRecord(responseFormat.json_schema) ? responseFormat.json_schema.schema : undefined;
+    return isRecord(schema) ? schema : 'json';
+  }
+  return undefined;
+}
+
 function modelNotFound(res: ServerResponse, name: string): void {
   sendError(res, 404, `model "${name}" not found, try pulling it first`);
 }
@@ -291,6 +365,20 @@ function tagsBody(models: readonly SimulatedModel[]): string {
   });
 }
 
+/** OpenAI's model list; `max_model_len` is vLLM's addition, which is how such a server tells its context length. */
+function openAiModelsBody(models: readonly SimulatedModel[]): string {
+  return JSON.stringify({
+    object: 'list',
+    data: models.map((model) => ({
+      id: model.name,
+      object: 'model',
+      created: MODELS_CREATED,
+      owned_by: 'simulator',
+      max_model_len: model.contextLength,
+    })),
+  });
+}
+
 function showBody(model: SimulatedModel): string {
   const { family, details, params } = describeModel(model);
   return JSON.stringify({
@@ -311,9 +399,11 @@ function showBody(model: SimulatedModel): string {
 }
 
 export class OllamaSimulator {
-  private options: Required<Omit<SimulatorOptions, 'failure'>> & { failure?: SimulatedFailure };
+  private options: Required<Omit<SimulatorOptions, 'failure' | 'apiKey'>> & { failure?: SimulatedFailure; apiKey?: string };
   private readonly models = new Map<string, ModelEntry>();
   private tags = '';
+  private openAiModels = '';
+  private completions = 0;
   private server: Server | undefined;
   private baseUrl = '';
   private readonly sockets = new Set<Socket>();
@@ -390,7 +480,7 @@ export class OllamaSimulator {
     if (partial.models) this.indexModels(partial.models);
   }
 
-  /** Last 100 /api/chat bodies, newest last. */
+  /** Last 100 chat bodies (/api/chat and /v1/chat/completions), newest last. */
   receivedRequests(): ChatRequestRecord[] {
     return [...this.recorded];
   }
@@ -413,6 +503,7 @@ export class OllamaSimulator {
     this.models.clear();
     for (const model of models) this.models.set(model.name, { model, showBody: showBody(model) });
     this.tags = tagsBody(models);
+    this.openAiModels = openAiModelsBody(models);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -420,8 +511,9 @@ export class OllamaSimulator {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const method = req.method ?? 'GET';
-    if (method === 'POST' && path === '/api/chat') return this.readBody(req, res, (body) => this.chat(body, res));
-    if (method === 'POST' && path === '/api/show') return this.readBody(req, res, (body) => this.show(body, res));
+    if (method === 'POST' && path === '/api/chat') return this.readBody(req, res, sendError, (body) => this.chat(body, res));
+    if (method === 'POST' && path === '/api/show') return this.readBody(req, res, sendError, (body) => this.show(body, res));
+    if (path.startsWith('/v1/')) return this.handleOpenAi(req, res, method, path);
     if (method === 'GET' || method === 'HEAD') {
       if (path === '/') {
         res.writeHead(200, TEXT_HEADERS);
@@ -441,7 +533,27 @@ export class OllamaSimulator {
     sendJson(res, 404, NOT_FOUND_BODY);
   }
 
-  private readBody(req: IncomingMessage, res: ServerResponse, onBody: (body: Record<string, unknown>) => void): void {
+  /** The OpenAI-compatible API: its routes, its bearer key (when configured) and its error shape. */
+  private handleOpenAi(req: IncomingMessage, res: ServerResponse, method: string, path: string): void {
+    const key = this.options.apiKey;
+    if (key !== undefined && req.headers.authorization !== `Bearer ${key}`) {
+      req.resume();
+      return sendOpenAiError(res, 401, 'Incorrect API key provided.', 'invalid_api_key');
+    }
+    if (method === 'POST' && path === '/v1/chat/completions') {
+      return this.readBody(req, res, sendOpenAiError, (body) => this.openAiChat(body, res));
+    }
+    if ((method === 'GET' || method === 'HEAD') && path === '/v1/models') return sendJson(res, 200, this.openAiModels);
+    req.resume();
+    sendOpenAiError(res, 404, `Unknown request URL: ${method} ${path}.`, 'unknown_url');
+  }
+
+  private readBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fail: (res: ServerResponse, status: number, message: string) => void,
+    onBody: (body: Record<string, unknown>) => void,
+  ): void {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -450,14 +562,14 @@ export class OllamaSimulator {
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return sendError(res, 413, 'request body too large');
+      if (size > MAX_BODY_BYTES) return fail(res, 413, 'request body too large');
       let body: unknown;
       try {
         body = JSON.parse(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
       } catch (err) {
-        return sendError(res, 400, `invalid JSON body: ${(err as Error).message}`);
+        return fail(res, 400, `invalid JSON body: ${(err as Error).message}`);
       }
-      if (!isRecord(body)) return sendError(res, 400, 'request body must be a JSON object');
+      if (!isRecord(body)) return fail(res, 400, 'request body must be a JSON object');
       onBody(body);
     });
   }
@@ -486,27 +598,76 @@ export class OllamaSimulator {
     if (!this.models.has(body.model)) return modelNotFound(res, body.model);
 
     const stream = body.stream !== false;
-    const modelJson = JSON.stringify(body.model);
-    if (messages.length === 0) return this.sendLoaded(res, modelJson, stream);
+    if (messages.length === 0) return this.sendLoaded(res, JSON.stringify(body.model), stream);
+    const options = isRecord(body.options) ? body.options : undefined;
+    this.generate(res, {
+      api: 'ollama',
+      model: body.model,
+      messages,
+      stream,
+      format: body.format,
+      maxTokens: toCount(options?.num_predict),
+      numCtx: toCount(options?.num_ctx),
+      includeUsage: false,
+      echo: () => JSON.stringify({ messages: body.messages, options: body.options, format: body.format }),
+    });
+  }
 
-    const lastUser = lastUserContent(messages);
+  /** POST /v1/chat/completions, as OpenAI (and vLLM, llama.cpp server) answer it. */
+  private openAiChat(body: Record<string, unknown>, res: ServerResponse): void {
+    if (typeof body.model !== 'string' || !body.model) return sendOpenAiError(res, 400, "you must provide a model parameter", 'missing_required_parameter');
+    const messages = validateOpenAiMessages(body.messages);
+    if (typeof messages === 'string') return sendOpenAiError(res, 400, messages, 'invalid_value');
+    this.record(body as ChatRequestRecord);
+    const entry = this.models.get(body.model);
+    if (!entry) {
+      return sendOpenAiError(res, 404, `The model \`${body.model}\` does not exist or you do not have access to it.`, 'model_not_found');
+    }
+    const prompt = promptTokens(messages);
+    if (prompt > entry.model.contextLength) {
+      return sendOpenAiError(
+        res,
+        400,
+        `This model's maximum context length is ${entry.model.contextLength} tokens. However, your messages resulted in ${prompt} tokens.`,
+        'context_length_exceeded',
+      );
+    }
+    const streamOptions = isRecord(body.stream_options) ? body.stream_options : undefined;
+    this.generate(res, {
+      api: 'openai',
+      model: body.model,
+      messages,
+      stream: body.stream === true,
+      format: openAiFormat(body.response_format),
+      maxTokens: toCount(body.max_completion_tokens) ?? toCount(body.max_tokens),
+      numCtx: undefined,
+      includeUsage: streamOptions?.include_usage === true,
+      echo: () => JSON.stringify(body),
+    });
+  }
+
+  /** Directives, failures, then the reply: the same for both APIs, only the wire format differs. */
+  private generate(res: ServerResponse, call: ChatCall): void {
+    const lastUser = lastUserContent(call.messages);
     const directives = parseDirectives(lastUser);
-    if (directives.flaky !== undefined && this.failFlaky(lastUser, directives.flaky)) return sendJson(res, 503, SIMULATED_FAILURE_BODY);
+    if (directives.flaky !== undefined && this.failFlaky(lastUser, directives.flaky)) return this.sendFailure(res, call.api, 503);
     const failure = directives.failure ?? this.options.failure;
-    if (failure?.mode === 'error') return sendJson(res, failure.status, SIMULATED_FAILURE_BODY);
+    if (failure?.mode === 'error') return this.sendFailure(res, call.api, failure.status);
     if (failure?.mode === 'hang') return this.hang(res);
 
-    const options = isRecord(body.options) ? body.options : undefined;
-    const { chunks, doneReason } = this.reply(body, messages, directives, options);
-    const numCtx = toCount(options?.num_ctx);
-    let promptEvalCount = promptTokens(messages);
+    const { chunks, doneReason } = this.reply(call, directives);
+    let promptEvalCount = promptTokens(call.messages);
     // Ollama truncates prompts that do not fit the requested context window.
-    if (numCtx && promptEvalCount > numCtx) promptEvalCount = numCtx;
+    if (call.numCtx && promptEvalCount > call.numCtx) promptEvalCount = call.numCtx;
     const tps = this.options.tokensPerSecond;
     const gen: Generation = {
       res,
-      stream,
-      modelJson,
+      api: call.api,
+      stream: call.stream,
+      modelJson: JSON.stringify(call.model),
+      id: `chatcmpl-sim${(++this.completions).toString(36).padStart(8, '0')}`,
+      created: Math.floor(Date.now() / 1000),
+      includeUsage: call.includeUsage,
       chunks,
       cutAfter: failure?.mode === 'cut' ? failure.afterTokens : undefined,
       doneReason,
@@ -526,29 +687,26 @@ export class OllamaSimulator {
     gen.timer = setTimeout(() => this.step(gen), latency);
   }
 
+  private sendFailure(res: ServerResponse, api: Api, status: number): void {
+    if (api === 'ollama') return sendJson(res, status, SIMULATED_FAILURE_BODY);
+    sendOpenAiError(res, status, 'simulated failure', status === 429 ? 'rate_limit_exceeded' : null);
+  }
+
   private record(body: ChatRequestRecord): void {
     this.recorded.push(body);
     if (this.recorded.length > MAX_RECORDED) this.recorded.shift();
   }
 
-  private reply(
-    body: Record<string, unknown>,
-    messages: ChatMessage[],
-    directives: Directives,
-    options: Record<string, unknown> | undefined,
-  ): { chunks: string[]; doneReason: 'stop' | 'length' } {
-    if (directives.echo) {
-      const echoed = JSON.stringify({ messages: body.messages, options: body.options, format: body.format });
-      return { chunks: [echoed], doneReason: 'stop' };
-    }
-    const rng = createRng(fnv1a(`${body.model as string}\u0000${JSON.stringify(messages)}`));
+  private reply(call: ChatCall, directives: Directives): { chunks: string[]; doneReason: 'stop' | 'length' } {
+    if (directives.echo) return { chunks: [call.echo()], doneReason: 'stop' };
+    const rng = createRng(fnv1a(`${call.model}\u0000${JSON.stringify(call.messages)}`));
     const wanted = directives.tokens ?? this.options.replyTokens;
-    const numPredict = toCount(options?.num_predict);
-    const count = numPredict !== undefined && numPredict > 0 ? Math.min(wanted, numPredict) : wanted;
+    const limit = call.maxTokens;
+    const count = limit !== undefined && limit > 0 ? Math.min(wanted, limit) : wanted;
     const doneReason = count < wanted ? 'length' : 'stop';
     const words = pickWords(rng, count);
-    if (!isJsonFormat(body.format)) return { chunks: textChunks(words), doneReason };
-    const json = JSON.stringify(jsonValue(body.format, words.join(' '), rng));
+    if (!isJsonFormat(call.format)) return { chunks: textChunks(words), doneReason };
+    const json = JSON.stringify(jsonValue(call.format, words.join(' '), rng));
     return { chunks: splitEvenly(json, count), doneReason };
   }
 
@@ -570,18 +728,32 @@ export class OllamaSimulator {
 
   private chunkLines(gen: Generation, from: number, to: number): string {
     if (from >= to) return '';
+    if (gen.api === 'openai') return this.openAiChunkLines(gen, from, to);
     const prefix = `{"model":${gen.modelJson},"created_at":"${new Date().toISOString()}","message":{"role":"assistant","content":`;
     let out = '';
     for (let i = from; i < to; i++) out += `${prefix}${JSON.stringify(gen.chunks[i])}},"done":false}\n`;
     return out;
   }
 
+  /** SSE `chat.completion.chunk` events; the first one announces the role, as OpenAI's does. */
+  private openAiChunkLines(gen: Generation, from: number, to: number): string {
+    const usage = gen.includeUsage ? ',"usage":null' : '';
+    const prefix =
+      `data: {"id":"${gen.id}","object":"chat.completion.chunk","created":${gen.created},"model":${gen.modelJson},` +
+      `"system_fingerprint":"${SYSTEM_FINGERPRINT}","choices":[{"index":0,"delta":`;
+    const suffix = `,"logprobs":null,"finish_reason":null}]${usage}}\n\n`;
+    let out = from === 0 ? `${prefix}{"role":"assistant","content":""}${suffix}` : '';
+    for (let i = from; i < to; i++) out += `${prefix}{"content":${JSON.stringify(gen.chunks[i])}}${suffix}`;
+    return out;
+  }
+
   private write(gen: Generation, data: string, onFlushed?: () => void): void {
-    if (!gen.res.headersSent) gen.res.writeHead(200, NDJSON_HEADERS);
+    if (!gen.res.headersSent) gen.res.writeHead(200, gen.api === 'openai' ? SSE_HEADERS : NDJSON_HEADERS);
     gen.res.write(data, onFlushed);
   }
 
   private complete(gen: Generation, from: number): void {
+    if (gen.api === 'openai') return this.completeOpenAi(gen, from);
     const now = performance.now();
     const firstTokenAt = gen.firstTokenAt || now;
     const content = gen.stream ? '' : gen.chunks.join('');
@@ -599,6 +771,29 @@ export class OllamaSimulator {
     } else {
       sendJson(gen.res, 200, final);
     }
+  }
+
+  /** The end of an OpenAI answer: finish_reason, usage when asked for, `[DONE]`; or the whole chat.completion. */
+  private completeOpenAi(gen: Generation, from: number): void {
+    this.finish(gen);
+    const usage = `{"prompt_tokens":${gen.promptEvalCount},"completion_tokens":${gen.sent},"total_tokens":${gen.promptEvalCount + gen.sent}}`;
+    if (!gen.stream) {
+      const body =
+        `{"id":"${gen.id}","object":"chat.completion","created":${gen.created},"model":${gen.modelJson},` +
+        `"system_fingerprint":"${SYSTEM_FINGERPRINT}","choices":[{"index":0,"message":{"role":"assistant",` +
+        `"content":${JSON.stringify(gen.chunks.join(''))},"refusal":null},"logprobs":null,"finish_reason":"${gen.doneReason}"}],` +
+        `"usage":${usage}}`;
+      return sendJson(gen.res, 200, body);
+    }
+    const head = `data: {"id":"${gen.id}","object":"chat.completion.chunk","created":${gen.created},"model":${gen.modelJson},"system_fingerprint":"${SYSTEM_FINGERPRINT}",`;
+    let out = this.chunkLines(gen, from, gen.sent);
+    // A reply of zero tokens still announces the role before it finishes.
+    if (gen.sent === 0) out += this.openAiChunkLines(gen, 0, 0);
+    out += `${head}"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${gen.doneReason}"}]${gen.includeUsage ? ',"usage":null' : ''}}\n\n`;
+    if (gen.includeUsage) out += `${head}"choices":[],"usage":${usage}}\n\n`;
+    out += 'data: [DONE]\n\n';
+    if (!gen.res.headersSent) gen.res.writeHead(200, SSE_HEADERS);
+    gen.res.end(out);
   }
 
   /** Simulates a crashed runner: some chunks, then the connection drops without the done line. */

@@ -4,9 +4,9 @@ import { parseArgs } from 'node:util';
 import { OllamaSimulator, type SimulatedFailure, type SimulatorOptions } from './ollama-simulator.js';
 
 /**
- * Runs the Ollama simulator as a standalone process:
+ * Runs the model simulator as a standalone process (Ollama's API, and the OpenAI-compatible one under /v1):
  *   node dist/src/llm/simulator/simulator.cli.js --port 11434 [--host 127.0.0.1]
- *     [--latency-ms N] [--tokens-per-second N] [--reply-tokens N] [--fail error:503|hang|cut:3]
+ *     [--latency-ms N] [--tokens-per-second N] [--reply-tokens N] [--fail error:503|hang|cut:3] [--api-key KEY]
  */
 
 export interface CliConfig {
@@ -17,7 +17,7 @@ export interface CliConfig {
 
 const USAGE =
   'usage: simulator.cli.js [--port 11434] [--host 127.0.0.1] [--latency-ms N] ' +
-  '[--tokens-per-second N] [--reply-tokens N] [--fail error:503|hang|cut:3]';
+  '[--tokens-per-second N] [--reply-tokens N] [--fail error:503|hang|cut:3] [--api-key KEY]';
 
 function nonNegativeInt(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -52,6 +52,7 @@ export function parseCliArgs(argv: string[]): CliConfig {
       'tokens-per-second': { type: 'string' },
       'reply-tokens': { type: 'string' },
       fail: { type: 'string' },
+      'api-key': { type: 'string' },
     },
   });
   const port = nonNegativeInt('port', values.port) ?? 11434;
@@ -62,6 +63,7 @@ export function parseCliArgs(argv: string[]): CliConfig {
     replyTokens: nonNegativeInt('reply-tokens', values['reply-tokens']),
     failure: values.fail === undefined ? undefined : parseFailure(values.fail),
   };
+  if (values['api-key'] !== undefined) options.apiKey = values['api-key'];
   return { port, host: values.host ?? '127.0.0.1', options };
 }
 
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   }
   const simulator = new OllamaSimulator(config.options);
   const url = await simulator.start(config.port, config.host);
-  process.stdout.write(`Ollama simulator listening on ${url}\n`);
+  process.stdout.write(`Ollama simulator listening on ${url} (OpenAI-compatible API at ${url}/v1)\n`);
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;

@@ -1,12 +1,41 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '../../../libs/auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
-import { checkMessage } from '../domain/message-policy.js';
+import { ForbiddenContent } from '../domain/forbidden-content.js';
+import { detectInjection, type InjectionDetection } from '../domain/injection-detector.js';
+import { DEFAULT_INJECTION_POLICY, applyInjectionPolicy, refuseForbiddenContent, type InputScreening, type InputSubject } from '../domain/input-policy.js';
+import { checkMessage, checkSystemPrompt, type MeasuredMessage } from '../domain/message-policy.js';
+import { toScreeningText } from '../domain/screening-text.js';
 
+/** The checks on user input, in order: emptiness and length, forbidden content, prompt injection. */
 @Injectable()
 export class MessageValidationService {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly forbidden: ForbiddenContent,
+  ) {}
 
-  validate(content: string): void {
-    checkMessage(content, { maxChars: this.config.maxMessageChars });
+  /** Without a principal (no plan known) a suspected injection is reported, never refused. */
+  validateUserMessage(principal: Principal | null, content: string, measured: MeasuredMessage = {}): InputScreening {
+    checkMessage(content, { maxChars: this.config.maxMessageChars, maxTokens: principal?.plan.maxMessageTokens }, measured);
+    return this.screen(principal, content, 'message');
+  }
+
+  validateSystemPrompt(principal: Principal, text: string): InputScreening {
+    checkSystemPrompt(text, { maxChars: this.config.maxMessageChars });
+    return this.screen(principal, text, 'system prompt');
+  }
+
+  detectInjection(text: string): InjectionDetection {
+    return detectInjection(text);
+  }
+
+  private screen(principal: Principal | null, text: string, subject: InputSubject): InputScreening {
+    const screening = toScreeningText(text);
+    const forbidden = this.forbidden.find(screening);
+    if (forbidden) throw refuseForbiddenContent(forbidden, subject);
+    const injection = detectInjection(screening);
+    if (!principal) return { injection, flagged: injection.suspected };
+    return applyInjectionPolicy(injection, principal.plan.injectionPolicy ?? DEFAULT_INJECTION_POLICY, subject);
   }
 }

@@ -22,11 +22,6 @@ export interface UsageTotals {
 
 export const EMPTY_TOTALS: UsageTotals = { turns: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costMicros: 0 };
 
-/** The UTC calendar day an event is billed to, as YYYY-MM-DD. */
-export function billingDay(at: Date): string {
-  return at.toISOString().slice(0, 10);
-}
-
 export function assertValidEvent(event: UsageEvent): void {
   for (const [name, value] of Object.entries({ promptTokens: event.promptTokens, completionTokens: event.completionTokens, costMicros: event.costMicros, latencyMs: event.latencyMs })) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`usage event ${event.id}: ${name} must be a non-negative integer (got ${value})`);

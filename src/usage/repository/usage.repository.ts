@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Transaction } from '../../../libs/database/transaction.js';
-import { EMPTY_TOTALS, billingDay, type UsageEvent, type UsageTotals } from '../domain/usage-event.js';
+import { EMPTY_TOTALS, type UsageEvent, type UsageTotals } from '../domain/usage-event.js';
 
 interface TotalsRow {
   turns: string | null;
@@ -33,60 +33,43 @@ export class UsageRepository {
     );
   }
 
-  /** Events never handed to the queue, and those handed over long ago but still not applied (a lost job). */
-  async findUnrelayedIds(limit: number, staleAfterSeconds: number): Promise<string[]> {
+  /** Events written some time ago and still not in the totals: their job was lost (Redis or a worker was down). */
+  async findUnappliedIds(limit: number, olderThanSeconds: number): Promise<string[]> {
     const rows: { id: string }[] = await this.db.query(
       `SELECT id FROM usage_events
-       WHERE applied_at IS NULL AND (relayed_at IS NULL OR relayed_at < now() - make_interval(secs => $2))
+       WHERE applied_at IS NULL AND occurred_at < now() - make_interval(secs => $2)
        ORDER BY occurred_at LIMIT $1`,
-      [limit, staleAfterSeconds],
+      [limit, olderThanSeconds],
     );
     return rows.map((row) => row.id);
   }
 
-  async markRelayed(ids: string[]): Promise<void> {
-    if (ids.length) await this.db.query(`UPDATE usage_events SET relayed_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
-  }
-
   /**
-   * Adds one event to the running totals exactly once: the applied_at flip and the increments commit
-   * together, so a redelivered job finds applied_at set and changes nothing.
+   * Adds one event to the running totals exactly once, in one statement: the applied_at flip and the
+   * increments commit together, so a redelivered job finds applied_at set and changes nothing.
    */
   async applyEvent(id: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const rows: Array<{ user_id: string; conversation_id: string | null; model: string; prompt_tokens: number; completion_tokens: number; cost_micros: string; occurred_at: Date }> =
-        await tx.query(
-          // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
-          `WITH applied AS (
-             UPDATE usage_events SET applied_at = now(), relayed_at = coalesce(relayed_at, now())
-             WHERE id = $1 AND applied_at IS NULL
-             RETURNING user_id, conversation_id, model, prompt_tokens, completion_tokens, cost_micros, occurred_at
-           ) SELECT * FROM applied`,
-          [id],
-        );
-      const event = rows[0];
-      if (!event) return false;
-      const values = [event.prompt_tokens, event.completion_tokens, event.cost_micros];
-      await tx.query(
-        `INSERT INTO usage_daily_totals (day, user_id, model, turns, prompt_tokens, completion_tokens, cost_micros)
-         VALUES ($4, $5, $6, 1, $1, $2, $3)
-         ON CONFLICT (user_id, day, model) DO UPDATE SET turns = usage_daily_totals.turns + 1,
-           prompt_tokens = usage_daily_totals.prompt_tokens + $1, completion_tokens = usage_daily_totals.completion_tokens + $2,
-           cost_micros = usage_daily_totals.cost_micros + $3`,
-        [...values, billingDay(new Date(event.occurred_at)), event.user_id, event.model],
-      );
-      if (event.conversation_id) {
-        await tx.query(
-          `INSERT INTO usage_conversation_totals (conversation_id, user_id, turns, prompt_tokens, completion_tokens, cost_micros)
-           VALUES ($4, $5, 1, $1, $2, $3)
-           ON CONFLICT (conversation_id) DO UPDATE SET turns = usage_conversation_totals.turns + 1,
-             prompt_tokens = usage_conversation_totals.prompt_tokens + $1, completion_tokens = usage_conversation_totals.completion_tokens + $2,
-             cost_micros = usage_conversation_totals.cost_micros + $3`,
-          [...values, event.conversation_id, event.user_id],
-        );
-      }
-      return true;
-    });
+    const rows: Array<{ applied: number }> = await this.db.query(
+      `WITH event AS (
+         UPDATE usage_events SET applied_at = now() WHERE id = $1 AND applied_at IS NULL
+         RETURNING user_id, conversation_id, model, prompt_tokens, completion_tokens, cost_micros, (occurred_at AT TIME ZONE 'UTC')::date AS day
+       ),
+       daily AS (
+         INSERT INTO usage_daily_totals AS t (day, user_id, model, turns, prompt_tokens, completion_tokens, cost_micros)
+         SELECT day, user_id, model, 1, prompt_tokens, completion_tokens, cost_micros FROM event
+         ON CONFLICT (user_id, day, model) DO UPDATE SET turns = t.turns + 1, prompt_tokens = t.prompt_tokens + EXCLUDED.prompt_tokens,
+           completion_tokens = t.completion_tokens + EXCLUDED.completion_tokens, cost_micros = t.cost_micros + EXCLUDED.cost_micros
+       ),
+       per_conversation AS (
+         INSERT INTO usage_conversation_totals AS t (conversation_id, user_id, turns, prompt_tokens, completion_tokens, cost_micros)
+         SELECT conversation_id, user_id, 1, prompt_tokens, completion_tokens, cost_micros FROM event WHERE conversation_id IS NOT NULL
+         ON CONFLICT (conversation_id) DO UPDATE SET turns = t.turns + 1, prompt_tokens = t.prompt_tokens + EXCLUDED.prompt_tokens,
+           completion_tokens = t.completion_tokens + EXCLUDED.completion_tokens, cost_micros = t.cost_micros + EXCLUDED.cost_micros
+       )
+       SELECT count(*)::int AS applied FROM event`,
+      [id],
+    );
+    return (rows[0]?.applied ?? 0) > 0;
   }
 
   async userTotals(userId: string, fromDay?: string): Promise<UsageTotals> {
@@ -112,5 +95,16 @@ export class UsageRepository {
       [userId, fromDay, toDay],
     );
     return rows.map((row) => ({ day: row.day, model: row.model, ...toTotals(row) }));
+  }
+
+  /** Totals over every user for a date range, by user, model and day (for admin dashboards). */
+  async allTotalsByDay(fromDay: string, toDay: string, filter: { userId?: string; model?: string }): Promise<Array<{ day: string; userId: string; model: string } & UsageTotals>> {
+    const rows: Array<TotalsRow & { day: string; user_id: string; model: string }> = await this.db.query(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, user_id, model, ${SUMS} FROM usage_daily_totals
+       WHERE day BETWEEN $1::date AND $2::date AND ($3::uuid IS NULL OR user_id = $3::uuid) AND ($4::text IS NULL OR model = $4)
+       GROUP BY day, user_id, model ORDER BY day, user_id, model`,
+      [fromDay, toDay, filter.userId ?? null, filter.model ?? null],
+    );
+    return rows.map((row) => ({ day: row.day, userId: row.user_id, model: row.model, ...toTotals(row) }));
   }
 }

@@ -1,23 +1,23 @@
-import { Inject, Injectable, Logger, BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { JobQueue } from '../../../libs/queue/job-queue.js';
 import { UsageRepository } from '../repository/usage.repository.js';
 
 export const BILLING_QUEUE = 'usage-billing';
 const BATCH = 500;
-/** A relayed event still unapplied after this long is relayed again (its job was lost). */
-const STALE_AFTER_SECONDS = 300;
+/** An event still not applied this long after it was written has lost its job (Redis or a worker was down). */
+const LOST_AFTER_SECONDS = 10;
 
 /**
- * Moves usage events from the ledger (written with the assistant message) to the billing queue.
- * Runs right after a turn commits and on a timer, so events written while Redis was down go out later.
+ * Hands usage events to the billing queue. Each turn's event is queued right after its transaction
+ * commits (no database round trip on the request path); a sweep over the ledger (the outbox) re-queues
+ * whatever was not applied in time, so events written while Redis or the workers were down go later.
  */
 @Injectable()
 export class UsageOutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('UsageOutboxRelay');
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private sweeping: Promise<void> | null = null;
   private stopped = false;
 
   constructor(
@@ -27,48 +27,35 @@ export class UsageOutboxRelay implements OnModuleInit, BeforeApplicationShutdown
   ) {}
 
   onModuleInit(): void {
-    if (this.config.role === 'worker') return;
-    this.timer = setInterval(() => this.kick(), this.config.outboxPollMs);
+    this.timer = setInterval(() => this.sweepSoon(), this.config.outboxPollMs);
     this.timer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.sweeping;
   }
 
-  /** Asks for a relay pass soon; passes never overlap. */
-  kick(): void {
+  /** Queues a committed event; if that fails, the sweep picks it up later. */
+  dispatch(eventId: string): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.relay()
-      .catch((error: unknown) => this.logger.warn({ msg: 'usage relay pass failed; will retry', error: String(error) }))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.queue.add(BILLING_QUEUE, eventId, { eventId }).catch((error: unknown) =>
+      this.logger.warn({ msg: 'could not queue a usage event; the outbox sweep will retry', eventId, error: String(error) }),
+    );
   }
 
-  /** Runs one pass now and waits for it (tests and shutdown use this). */
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
-    await this.relay();
+  private sweepSoon(): void {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = this.sweep()
+      .catch((error: unknown) => this.logger.warn({ msg: 'usage outbox sweep failed; will retry', error: String(error) }))
+      .finally(() => (this.sweeping = null));
   }
 
-  private async relay(): Promise<void> {
-    for (;;) {
-      const ids = await this.usage.findUnrelayedIds(BATCH, STALE_AFTER_SECONDS);
-      if (ids.length === 0) return;
-      await Promise.all(ids.map((id) => this.queue.add(BILLING_QUEUE, id, { eventId: id })));
-      await this.usage.markRelayed(ids);
-      if (ids.length < BATCH) return;
-    }
+  private async sweep(): Promise<void> {
+    const ids = await this.usage.findUnappliedIds(BATCH, LOST_AFTER_SECONDS);
+    // A fresh job id per sweep (BullMQ ids may not contain ":"): the first job may still be remembered under the event id.
+    const round = Math.floor(Date.now() / 1000);
+    await Promise.all(ids.map((id) => this.queue.add(BILLING_QUEUE, `${id}-sweep-${round}`, { eventId: id })));
   }
 }

@@ -83,6 +83,8 @@ export async function startGus(options: StartOptions = {}): Promise<RunningGus> 
     JWT_SECRET: options.jwtSecret ?? 'test-secret-' + randomBytes(8).toString('hex'),
     LOG_LEVEL: process.env.GUS_TEST_LOG_LEVEL ?? 'info', // the harness waits for the "listening on" line
     GUS_OUTBOX_POLL_MS: '200',
+    // The default plans with rate limits out of reach (tests poll); rate-limit suites set their own.
+    GUS_PLANS_FILE: 'test/fixtures/plans-small-windows.json',
     ...options.env,
   };
   let pool: pg.Pool | null = null;

@@ -3,10 +3,11 @@ import { hashPassword, verifyPassword } from '../../../src/identity/domain/passw
 import { PlanCatalog, assertPlanAllowsTier } from '../../../src/identity/domain/plan-catalog.js';
 import { assertActive, normaliseEmail, type User } from '../../../src/identity/domain/user.js';
 
+const rateLimits = { perMinute: 60, perHour: 1000, perDay: 10_000 };
 const plans = new PlanCatalog([
-  { id: 'guest', tiers: ['standard'], maxContextTokens: 4096 },
-  { id: 'free', tiers: ['standard'], maxContextTokens: 8192 },
-  { id: 'pro', tiers: ['standard', 'premium'], maxContextTokens: 32768 },
+  { id: 'guest', tiers: ['standard'], maxContextTokens: 4096, rateLimits },
+  { id: 'free', tiers: ['standard'], maxContextTokens: 8192, rateLimits },
+  { id: 'pro', tiers: ['standard', 'premium'], maxContextTokens: 32768, rateLimits },
 ]);
 
 describe('identity domain', () => {
@@ -14,7 +15,18 @@ describe('identity domain', () => {
     expect(() => assertPlanAllowsTier(plans.get('pro'), 'big', 'premium')).not.toThrow();
     expect(() => assertPlanAllowsTier(plans.get('free'), 'big', 'premium')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_ALLOWED' }));
     expect(() => plans.get('platinum')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
-    expect(() => new PlanCatalog([{ id: 'pro', tiers: ['standard'], maxContextTokens: 1 }])).toThrow(/guest/);
+    expect(() => new PlanCatalog([{ id: 'pro', tiers: ['standard'], maxContextTokens: 1, rateLimits }])).toThrow(/guest/);
+  });
+
+  it('refuses a plan without sensible request rate limits', () => {
+    const plan = (limits: unknown) => [{ id: 'guest', tiers: ['standard' as const], maxContextTokens: 4096, rateLimits: limits as typeof rateLimits }];
+    expect(() => new PlanCatalog(plan(undefined))).toThrow(/rateLimits/);
+    expect(() => new PlanCatalog(plan({ perMinute: 10, perHour: 100 }))).toThrow(/positive integers/);
+    expect(() => new PlanCatalog(plan({ perMinute: 0, perHour: 100, perDay: 1000 }))).toThrow(/positive integers/);
+    expect(() => new PlanCatalog(plan({ perMinute: 1.5, perHour: 100, perDay: 1000 }))).toThrow(/positive integers/);
+    expect(() => new PlanCatalog(plan({ perMinute: 100, perHour: 10, perDay: 1000 }))).toThrow(/perMinute <= perHour <= perDay/);
+    expect(() => new PlanCatalog(plan({ perMinute: 10, perHour: 100, perDay: 50 }))).toThrow(/perMinute <= perHour <= perDay/);
+    expect(() => new PlanCatalog(plan({ perMinute: 10, perHour: 10, perDay: 10 }))).toThrow(/"free"/);
   });
 
   it('hashes passwords with a salt and verifies them', async () => {

@@ -19,6 +19,24 @@ describe('model catalogue', () => {
     expect(() => new ModelCatalog([spec({ contextWindow: 0 })], 'llama3.2:1b')).toThrow(/contextWindow/);
   });
 
+  it('takes OpenAI-compatible models with a baseUrl and, optionally, the name of the variable holding their key', () => {
+    const vllm = spec({ id: 'meta-llama/Llama-3.1-8B-Instruct', provider: 'openai', baseUrl: 'http://127.0.0.1:8000/v1', apiKeyEnv: 'VLLM_API_KEY' });
+    const catalog = new ModelCatalog([spec(), vllm, spec({ id: 'local', provider: 'openai', baseUrl: 'https://llm.internal/v1' })], 'llama3.2:1b');
+    expect(catalog.resolve('meta-llama/Llama-3.1-8B-Instruct')).toMatchObject({ provider: 'openai', apiKeyEnv: 'VLLM_API_KEY' });
+  });
+
+  it('rejects an OpenAI-compatible model without a usable baseUrl, and any key in the file', () => {
+    const openai = (overrides: Partial<ModelSpec>) => () => new ModelCatalog([spec({ id: 'm', provider: 'openai', ...overrides })], 'm');
+    expect(openai({})).toThrow(/baseUrl/);
+    expect(openai({ baseUrl: 'localhost:8000' })).toThrow(/baseUrl/);
+    expect(openai({ baseUrl: 'ftp://host/v1' })).toThrow(/baseUrl/);
+    expect(openai({ baseUrl: 'http://h/v1', apiKeyEnv: 'not a name' })).toThrow(/apiKeyEnv/);
+    expect(openai({ baseUrl: 'http://h/v1', apiKey: 'sk-secret' } as Partial<ModelSpec>)).toThrow(/never put an API key/);
+    expect(() => new ModelCatalog([spec({ apiKeyEnv: 'KEY' })], 'llama3.2:1b')).toThrow(/apiKeyEnv is for the openai provider/);
+    expect(() => new ModelCatalog([spec({ baseUrl: 'http://h/v1' })], 'llama3.2:1b')).toThrow(/OLLAMA_HOST/);
+    expect(() => new ModelCatalog([spec({ provider: 'vllm' as never })], 'llama3.2:1b')).toThrow(/provider/);
+  });
+
   it('prices a turn in integer micro-units, exactly', () => {
     const model = spec({ pricePerMillionInput: 3, pricePerMillionOutput: 15 });
     expect(priceTurn(model, 1_000_000, 0)).toBe(3_000_000);

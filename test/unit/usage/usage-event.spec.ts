@@ -1,4 +1,4 @@
-import { assertValidEvent, billingDay, type UsageEvent } from '../../../src/usage/domain/usage-event.js';
+import { assertValidEvent, type UsageEvent } from '../../../src/usage/domain/usage-event.js';
 
 const event = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
   id: 'e', userId: 'u', conversationId: 'c', model: 'm', promptTokens: 10, completionTokens: 5, costMicros: 3, latencyMs: 40, ttftMs: 10,
@@ -6,11 +6,6 @@ const event = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
 });
 
 describe('usage events', () => {
-  it('bills to the UTC day', () => {
-    expect(billingDay(new Date('2026-11-24T23:59:59.999Z'))).toBe('2026-11-24');
-    expect(billingDay(new Date('2026-11-25T00:00:00.000Z'))).toBe('2026-11-25');
-  });
-
   it('accepts whole non-negative numbers only', () => {
     expect(() => assertValidEvent(event())).not.toThrow();
     expect(() => assertValidEvent(event({ promptTokens: -1 }))).toThrow(/promptTokens/);

@@ -26,6 +26,7 @@ export class ListConversationsQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) model?: string;
   @ApiPropertyOptional({ description: 'created at or after (ISO 8601)' }) @IsOptional() @IsISO8601() from?: string;
   @ApiPropertyOptional({ description: 'created at or before (ISO 8601)' }) @IsOptional() @IsISO8601() to?: string;
+  @ApiPropertyOptional({ description: 'full text over the title and every message (web search syntax)' }) @IsOptional() @IsString() @Length(1, 200) q?: string;
   @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) cursor?: string;
 }

@@ -1,0 +1,112 @@
+import autocannon, { type AutocannonInstance, type AutocannonRequest } from 'autocannon';
+
+export type Target = 'gus' | 'simulator';
+
+export interface LoadCase {
+  name: string;
+  target: Target;
+  connections: number;
+  /** Origin only, e.g. http://127.0.0.1:4000 (paths come from the requests). */
+  origin: string;
+  /** The request connection number `index` sends over and over. */
+  requestFor: (index: number) => AutocannonRequest;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+}
+
+export interface CaseResult {
+  name: string;
+  target: Target;
+  connections: number;
+  durationS: number;
+  /** Completed responses, any status. */
+  responses: number;
+  requestsPerSec: number;
+  /** Of 2xx responses only, so fast failures cannot make a run look fast. */
+  latencyMs: LatencySummary;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** First few non-2xx bodies and request errors, to tell what went wrong. */
+  problems: string[];
+}
+
+const MAX_PROBLEMS = 5;
+
+/** The running autocannon instance, so an interrupt can stop it. */
+let current: AutocannonInstance | undefined;
+
+export function stopCurrentLoad(): void {
+  current?.stop();
+}
+
+/** Drives one case for `durationS` seconds with a fixed number of keep-alive connections. */
+export async function runLoad(loadCase: LoadCase, durationS: number): Promise<CaseResult> {
+  const latencies: number[] = [];
+  const problems: string[] = [];
+  const note = (text: string): void => {
+    if (problems.length < MAX_PROBLEMS) problems.push(text);
+  };
+  let nextClient = 0;
+  const instance = autocannon({
+    url: loadCase.origin,
+    connections: loadCase.connections,
+    duration: durationS,
+    timeout: 30,
+    // Each connection gets its own fixed request (for gus: its own conversation), see run-bench.ts.
+    setupClient: (client) => {
+      const request = loadCase.requestFor(nextClient++);
+      client.setRequests([{ ...request, onResponse: (status, body) => status >= 300 && note(`HTTP ${status}: ${body.slice(0, 300)}`) }]);
+    },
+  });
+  current = instance;
+  // autocannon's own histogram has 1 ms resolution; the simulator answers well below that.
+  instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTimeMs);
+  });
+  instance.on('reqError', (error) => note(`request error: ${error.message}`));
+  try {
+    const result = await instance;
+    const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, stat]) => [code, stat.count]));
+    return {
+      name: loadCase.name,
+      target: loadCase.target,
+      connections: loadCase.connections,
+      durationS: result.duration,
+      responses: Object.values(statusCodes).reduce((a, b) => a + b, 0),
+      requestsPerSec: round(result.requests.mean),
+      latencyMs: summarise(latencies),
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      statusCodes,
+      problems,
+    };
+  } finally {
+    current = undefined;
+  }
+}
+
+function summarise(values: number[]): LatencySummary {
+  if (values.length === 0) return { p50: NaN, p90: NaN, p99: NaN, mean: NaN };
+  const sorted = Float64Array.from(values).sort();
+  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+  return { p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), mean: round(mean) };
+}
+
+/** Nearest-rank percentile of an ascending array. */
+function percentile(sorted: Float64Array, p: number): number {
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+export function round(value: number, digits = 3): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+
+/** The last lines a child printed, plus how many of its JSON log lines were warnings or errors. */
+export class LogTail {
+  readonly lines: string[] = [];
+  /** The first few warning and error lines, which say the most about what went wrong. */
+  readonly notableLines: string[] = [];
+  warnings = 0;
+  errors = 0;
+  private readonly listeners = new Set<(line: string) => void>();
+
+  constructor(private readonly max = 40) {}
+
+  /** Calls `listener` with every later line; returns the unsubscribe function. */
+  onLine(listener: (line: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  push(line: string): void {
+    for (const listener of this.listeners) listener(line);
+    this.lines.push(line);
+    if (this.lines.length > this.max) this.lines.shift();
+    const level = logLevel(line);
+    if (level === 'warn') this.warnings++;
+    if (level === 'error' || level === 'fatal') this.errors++;
+    if (level === 'warn' || level === 'error' || level === 'fatal') {
+      if (this.notableLines.length < 8) this.notableLines.push(line);
+    }
+  }
+}
+
+/** Nest's JSON logger writes one object per line with a `level` field; anything else has none. */
+function logLevel(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null && 'level' in parsed ? String(parsed.level) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  log: LogTail;
+  /** Resolves with the exit code (or signal name) once the process is gone. */
+  exited: Promise<string>;
+}
+
+const children = new Set<Child>();
+
+/** Starts `node script args…` with piped output; every child is tracked so cleanup can reach it. */
+export function startNode(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
+  const proc = spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = new LogTail();
+  for (const stream of [proc.stdout, proc.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => log.push(line));
+  }
+  const exited = new Promise<string>((resolve) => {
+    proc.once('exit', (code, signal) => resolve(signal ?? String(code)));
+    proc.once('error', (error) => resolve(`spawn error: ${error.message}`));
+  });
+  const child: Child = { name, proc, log, exited };
+  children.add(child);
+  void exited.then(() => children.delete(child));
+  return child;
+}
+
+/** Waits for a line matching `pattern`; fails if the child exits first or it takes too long. */
+export async function waitForLine(child: Child, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const seen = child.log.lines.map((line) => line.match(pattern)).find((m) => m !== null);
+  if (seen) return seen;
+  return new Promise<RegExpMatchArray>((resolve, reject) => {
+    // Listen through the tail rather than a second reader: closing a readline would pause the pipe.
+    const done = (error?: Error, match?: RegExpMatchArray): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      if (match) resolve(match);
+      else reject(error);
+    };
+    const timer = setTimeout(() => done(new Error(`${child.name} printed nothing matching ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+    const unsubscribe = child.log.onLine((line) => {
+      const match = line.match(pattern);
+      if (match) done(undefined, match);
+    });
+    void child.exited.then((how) => done(new Error(`${child.name} exited (${how}) before it was ready:\n${child.log.lines.join('\n')}`)));
+  });
+}
+
+/** A port that was free a moment ago on the loopback interface (the child binds it right after). */
+export async function freePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL if the child has not exited after `graceMs`. */
+export async function stopChild(child: Child, graceMs = 5000): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  child.proc.kill('SIGTERM');
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...children].map((child) => stopChild(child)));
+}
+
+/** Last resort from a synchronous 'exit' handler: no time left to be graceful. */
+export function killAllChildrenSync(): void {
+  for (const child of children) child.proc.kill('SIGKILL');
+}

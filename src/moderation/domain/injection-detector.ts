@@ -1,0 +1,158 @@
+import { decodePayloads, type PayloadEncoding } from './encoded-payloads.js';
+import { DISCUSSION_CUE, PHRASE_RULES, TEMPLATE_TOKEN, type InjectionRule, type InjectionSignalKind } from './injection-rules.js';
+import { hasQuotedParts, toScreeningText, withoutQuotedParts, type ScreeningText } from './screening-text.js';
+
+/** One rule that fired. */
+export interface InjectionSignal {
+  kind: InjectionSignalKind;
+  /** The rule's id, e.g. `en-ignore-previous-instructions`, `template-tokens`. */
+  rule: string;
+  /** Its contribution, after any discount for quoted or defensive text. */
+  weight: number;
+  /** Set when the rule fired on decoded text: the encoding it was hidden in. */
+  via?: PayloadEncoding | 'tag-characters';
+}
+
+export interface InjectionDetection {
+  /** 0 (nothing suspicious) … 1; the signals' weights combined as independent evidence. */
+  score: number;
+  /** score ≥ INJECTION_THRESHOLD. */
+  suspected: boolean;
+  signals: InjectionSignal[];
+}
+
+export const INJECTION_THRESHOLD = 0.5;
+
+/** Payloads inside payloads are decoded this deep (base64 of base64…), no deeper. */
+const MAX_DECODING_DEPTH = 2;
+/** A rule that only fires inside code (backticks) and reads a template token or role marker: shown, not used. */
+const CODE_MENTION_FACTOR = 0.4;
+/** A phrase that only appears quoted, in a text that talks about prompts or attacks: discussed, not used. */
+const DISCUSSION_FACTOR = 0.6;
+/** A system prompt that tells the model to refuse such requests names them without making them. */
+const DEFENSIVE_FACTOR = 0.25;
+const TEMPLATE_TOKEN_WEIGHTS = [0, 0.45, 0.7, 0.85];
+const HIDDEN_TEXT_WEIGHT = 0.5;
+const TEMPLATE_TOKENS_RULE = 'template-tokens';
+const MIN_HIDDEN_LETTERS = 6;
+
+const DEFENSIVE_FRAMING =
+  /(?<![\p{L}\p{N}])(?:if|when|whenever|should|in case) (?:a |the |any |some )?(?:user|users|someone|anyone|people|they|somebody|customers?|persons?|visitors?|messages?|inputs?|requests?|texts?|documents?|content) (?:\S+ ){0,2}?(?:asks?|tells?|tries|try|wants?|requests?|attempts?|says?|instructs?|contains?|includes?)(?:[\s\S]*?)(?:refuse|decline|politely|do not comply|don t comply|never comply|must not comply|do not follow|don t follow|do not obey|report|treat (?:it|them|this|that) as|respond (?:only )?with|say that you cannot|explain that you cannot|ignore (?:it|them|such|that|the request))/u;
+
+/** Scores how much `input` looks like an attempt to take over the model; fast enough to run on every message. */
+export function detectInjection(input: string | ScreeningText, depth = 0): InjectionDetection {
+  const text = typeof input === 'string' ? toScreeningText(input) : input;
+  let signals = readSignals(text);
+  if (signals.length > 0) signals = discountMentions(text, signals);
+  signals.push(...hiddenTextSignals(text, depth), ...payloadSignals(text, depth));
+  return toDetection(signals);
+}
+
+function readSignals(text: ScreeningText): InjectionSignal[] {
+  const signals: InjectionSignal[] = [];
+  const gates = new Map<RegExp, boolean>(); // many rules share a gate: test it once
+  for (const rule of PHRASE_RULES) {
+    const view = text[rule.view];
+    if (rule.gate) {
+      let open = gates.get(rule.gate);
+      if (open === undefined) gates.set(rule.gate, (open = rule.gate.test(view)));
+      if (!open) continue;
+    }
+    if (rule.pattern.test(view)) signals.push(signalOf(rule));
+  }
+  const tokens = countTemplateTokens(text.folded);
+  if (tokens > 0) signals.push({ kind: 'template-token', rule: TEMPLATE_TOKENS_RULE, weight: TEMPLATE_TOKEN_WEIGHTS[Math.min(tokens, 3)]! });
+  return signals;
+}
+
+function signalOf(rule: InjectionRule): InjectionSignal {
+  return { kind: rule.kind, rule: rule.id, weight: rule.weight };
+}
+
+/** Distinct chat-template control tokens in the text. */
+function countTemplateTokens(folded: string): number {
+  if (!folded.includes('<') && !folded.includes('[')) return 0;
+  const distinct = new Set<string>();
+  for (const match of folded.matchAll(TEMPLATE_TOKEN)) distinct.add(match[0].replace(/\s+/g, ''));
+  return distinct.size;
+}
+
+/**
+ * Lowers signals that come only from code or quotations (a question about the `[INST]` tag, an article quoting
+ * "ignore previous instructions"), and from a system prompt that describes attacks in order to refuse them.
+ */
+function discountMentions(text: ScreeningText, signals: InjectionSignal[]): InjectionSignal[] {
+  let result = signals;
+  if (hasQuotedParts(text)) {
+    const outsideCode = ruleIds(withoutQuotedParts(text, true));
+    const outsideQuotes = ruleIds(withoutQuotedParts(text));
+    const discussed = DISCUSSION_CUE.test(text.words);
+    result = result.map((signal) => {
+      const structural = signal.kind === 'template-token' || signal.kind === 'role-spoofing';
+      if (!outsideCode.has(signal.rule)) return scaled(signal, structural ? CODE_MENTION_FACTOR : discussed ? DISCUSSION_FACTOR : 1);
+      if (!outsideQuotes.has(signal.rule) && discussed) return scaled(signal, DISCUSSION_FACTOR);
+      return signal;
+    });
+  }
+  // A question about template tokens names them; only a role turn built from them is an attack.
+  if (DISCUSSION_CUE.test(text.words)) result = result.map((signal) => (signal.rule === TEMPLATE_TOKENS_RULE ? scaled(signal, DISCUSSION_FACTOR) : signal));
+  if (DEFENSIVE_FRAMING.test(text.words)) {
+    result = result.map((signal) => (signal.kind === 'instruction-override' || signal.kind === 'prompt-extraction' ? scaled(signal, DEFENSIVE_FACTOR) : signal));
+  }
+  return result;
+}
+
+function ruleIds(text: ScreeningText): Set<string> {
+  return new Set(readSignals(text).map((signal) => signal.rule));
+}
+
+function scaled(signal: InjectionSignal, factor: number): InjectionSignal {
+  return factor === 1 ? signal : { ...signal, weight: round(signal.weight * factor) };
+}
+
+/** Text written in invisible tag characters is read by models but never seen by people: an attack by design. */
+function hiddenTextSignals(text: ScreeningText, depth: number): InjectionSignal[] {
+  if ((text.hidden.match(/\p{L}/gu)?.length ?? 0) < MIN_HIDDEN_LETTERS) return [];
+  const inner = detectInjection(text.hidden, depth + 1);
+  return [
+    { kind: 'hidden-text', rule: 'tag-characters', weight: HIDDEN_TEXT_WEIGHT },
+    ...inner.signals.map((signal) => ({ ...signal, via: signal.via ?? ('tag-characters' as const) })),
+  ];
+}
+
+/** Decodes base64 / hex / ROT13 … blobs and scores what they say; a hidden injection weighs a little more than a plain one. */
+function payloadSignals(text: ScreeningText, depth: number): InjectionSignal[] {
+  if (depth >= MAX_DECODING_DEPTH) return [];
+  const signals: InjectionSignal[] = [];
+  for (const payload of decodePayloads(text)) {
+    const inner = detectInjection(payload.text, depth + 1);
+    if (inner.score === 0) continue;
+    const strongest = inner.signals.reduce((best, signal) => (signal.weight > best.weight ? signal : best));
+    signals.push({ kind: 'encoded-payload', rule: strongest.rule, weight: round(Math.min(0.95, inner.score + 0.1)), via: payload.encoding });
+  }
+  return signals;
+}
+
+/**
+ * Combines signals, counting each rule once at its highest weight. Kinds are independent evidence
+ * (1 − Π(1 − k)); rules of one kind often read the same words, so beyond the strongest each counts half.
+ */
+function toDetection(signals: InjectionSignal[]): InjectionDetection {
+  const strongest = new Map<string, InjectionSignal>();
+  for (const signal of signals) {
+    const key = `${signal.rule}|${signal.via ?? ''}`;
+    if ((strongest.get(key)?.weight ?? -1) < signal.weight) strongest.set(key, signal);
+  }
+  const kept = [...strongest.values()].sort((a, b) => b.weight - a.weight);
+  const missByKind = new Map<InjectionSignalKind, number>();
+  for (const signal of kept) {
+    const miss = missByKind.get(signal.kind);
+    missByKind.set(signal.kind, miss === undefined ? 1 - signal.weight : miss * (1 - signal.weight / 2));
+  }
+  const score = round(1 - [...missByKind.values()].reduce((rest, miss) => rest * miss, 1));
+  return { score, suspected: score >= INJECTION_THRESHOLD, signals: kept };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
