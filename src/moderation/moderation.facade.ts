@@ -21,12 +21,8 @@ export class ModerationFacade {
   constructor(private readonly validation: MessageValidationService) {}
 
   /** A user message; `measured.tokens` (from LlmFacade.countTokens) is checked against the plan's maxMessageTokens. */
-  validateUserMessage(principal: Principal, content: string, measured?: MeasuredMessage): InputScreening;
-  /** @deprecated Until callers pass the principal: no plan limits, and a suspected injection is only reported. */
-  validateUserMessage(content: string): InputScreening;
-  validateUserMessage(principalOrContent: Principal | string, content?: string, measured?: MeasuredMessage): InputScreening {
-    if (typeof principalOrContent === 'string') return this.validation.validateUserMessage(null, principalOrContent);
-    return this.validation.validateUserMessage(principalOrContent, content ?? '', measured);
+  validateUserMessage(principal: Principal, content: string, measured?: MeasuredMessage): InputScreening {
+    return this.validation.validateUserMessage(principal, content, measured);
   }
 
   /** A user-supplied system prompt (conversation or request layer): the same checks, but blank is allowed. */

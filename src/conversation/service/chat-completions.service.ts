@@ -52,7 +52,10 @@ export class ChatCompletionsService {
       const turn = await this.turns.send(principal, request.conversationId, { content: question.content, model: request.model, systemPrompt, format: request.format }, context);
       return { id: turn.assistantMessage.id, model: turn.assistantMessage.model ?? request.model, content: turn.assistantMessage.content, usage: turn.usage, conversationId: request.conversationId };
     }
-    for (const message of request.messages) if (message.role === 'user') this.moderation.validateUserMessage(message.content);
+    if (systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, systemPrompt);
+    for (const message of request.messages) {
+      if (message.role === 'user') this.moderation.validateUserMessage(principal, message.content, { tokens: this.llm.countTokens(message.content) });
+    }
     const model = this.llm.resolveModel(request.model);
     this.identity.assertMayUseModel(principal, model);
     const history = request.messages.filter((m): m is { role: 'user' | 'assistant'; content: string } => m.role !== 'system');

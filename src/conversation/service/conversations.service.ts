@@ -4,6 +4,7 @@ import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { IdentityFacade } from '../../identity/identity.facade.js';
 import { LlmFacade } from '../../llm/llm.facade.js';
+import { ModerationFacade } from '../../moderation/moderation.facade.js';
 import { assertEditable, changeState, type Conversation, type ConversationState, type RequestableState, type StateChange } from '../domain/conversation.js';
 import type { Message } from '../domain/message.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
@@ -41,10 +42,12 @@ export class ConversationsService {
     private readonly messages: MessageRepository,
     private readonly llm: LlmFacade,
     private readonly identity: IdentityFacade,
+    private readonly moderation: ModerationFacade,
   ) {}
 
   async create(principal: Principal, input: NewConversation): Promise<Conversation> {
     if (input.model !== undefined) this.identity.assertMayUseModel(principal, this.llm.resolveModel(input.model));
+    if (input.systemPrompt) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
     const now = new Date();
     const conversation: Conversation = {
       id: randomUUID(),
@@ -95,6 +98,7 @@ export class ConversationsService {
   /** Title, system prompt, current branch and state; an archived conversation only accepts un-archiving. */
   async update(principal: Principal, id: string, changes: ConversationChanges): Promise<Conversation> {
     let conversation = await this.get(principal, id);
+    if (changes.systemPrompt) this.moderation.validateSystemPrompt(principal, changes.systemPrompt);
     const now = new Date();
     let change: StateChange | null = null;
     if (changes.state !== undefined) ({ conversation, change } = changeState(conversation, changes.state, now));

@@ -69,7 +69,9 @@ export class SendMessageService {
 
   async send(principal: Principal, conversationId: string, input: SendMessageInput, context: TurnRequestContext): Promise<TurnResult> {
     const conversation = await this.writableConversation(principal, conversationId);
-    this.moderation.validateUserMessage(input.content);
+    const tokenCount = this.llm.countTokens(input.content);
+    this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount });
+    if (input.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
     const model = this.allowedModel(principal, input.model ?? conversation.model);
     const { prompt, newMessage } = await this.contexts.build({
       principal,
@@ -77,7 +79,7 @@ export class SendMessageService {
       model,
       parentId: input.parentId ?? conversation.currentLeafId,
       newMessage: (parent) =>
-        newMessageOf(conversation.id, parent, { role: 'user', content: input.content, tokenCount: this.llm.countTokens(input.content), traceId: context.traceId }),
+        newMessageOf(conversation.id, parent, { role: 'user', content: input.content, tokenCount, traceId: context.traceId }),
       requestSystemPrompt: input.systemPrompt,
       format: input.format,
     });
@@ -90,6 +92,7 @@ export class SendMessageService {
   /** A new assistant answer, as a sibling of `messageId` (an answer) or as a child of it (a user message). */
   async regenerate(principal: Principal, conversationId: string, messageId: string, options: TurnOptions, context: TurnRequestContext): Promise<TurnResult> {
     const conversation = await this.writableConversation(principal, conversationId);
+    if (options.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, options.systemPrompt);
     const target = await this.messages.findMessage(conversation.id, messageId);
     if (!target) throw notFound('message');
     const question = target.role === 'assistant' && target.parentId ? await this.messages.findMessage(conversation.id, target.parentId) : target;

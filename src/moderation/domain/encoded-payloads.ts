@@ -19,16 +19,17 @@ const MIN_DECODED_CHARS = 8;
 const BASE64_BLOB = /(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2})(?![A-Za-z0-9+/=_-])/g;
 /** Hex of readable ASCII: every byte starts with a digit 2–7, so ordinary words never start a blob. */
 const HEX_BLOB = /(?:(?:\\x|0x)?[2-7][0-9a-fA-F][\s:,]?){12,}/g;
-const LONG_RUN = /\S{16}/;
+/** Sixteen non-space characters in a row, looked for from word starts only (much faster than from every position). */
+const LONG_RUN = /(?:^|\s)\S{16}/;
 const HEX_PAIR = /[0-9a-fA-F]{2}/g;
 const URL_ENCODED_BLOB = /(?:%[0-9a-fA-F]{2}[A-Za-z0-9 ]{0,3}){6,}/g;
 const UNICODE_ESCAPED_BLOB = /(?:\\u[0-9a-fA-F]{4}[\s]?){6,}/g;
 const UNICODE_ESCAPE = /\\u([0-9a-fA-F]{4})/g;
 /** ROT13 of the words an injection is made of (ignore, disregard, forget, instructions, prompt, system, reveal, previous…). */
-const ROT13_VOCABULARY = /(?<![a-z])(?:vtaber|qvfertneq|sbetrg|vafgehpgvba|cebzcg|flfgrz|erirny|cerivbhf|cevbe|bireevqr|ehyrf|thvqryvarf)/;
+const ROT13_VOCABULARY = /(?:^| )(?:vtaber|qvfertneq|sbetrg|vafgehpgvba|cebzcg|flfgrz|erirny|cerivbhf|cevbe|bireevqr|ehyrf|thvqryvarf)/;
 const ROT13_CUE = /rot[\s-]?13|caesar|cipher/;
 /** The same vocabulary written backwards. */
-const REVERSED_VOCABULARY = /(?<![a-z])(?:erongi|dragersid|tegrof|snoitcurtsni|tpmorp|metsys|laever|suoiverp|roirp|edirrevo|selur)(?![a-z])/;
+const REVERSED_VOCABULARY = /(?:^| )(?:erongi|dragersid|tegrof|snoitcurtsni|tpmorp|metsys|laever|suoiverp|roirp|edirrevo|selur)(?![a-z])/;
 
 /** Every readable payload found in the text (blobs are looked for in `visible`, where case is kept). */
 export function decodePayloads({ visible, folded, words }: ScreeningText): DecodedPayload[] {

@@ -43,11 +43,11 @@ function folded(source: string): RegExp {
 function rules(view: ScreeningView, kind: InjectionSignalKind, gate: RegExp | undefined, list: Array<[id: string, weight: number, pattern: RegExp, gate?: RegExp]>): InjectionRule[] {
   return list.map(([id, weight, pattern, own]) => ({ id, kind, weight, view, pattern, gate: own ?? gate }));
 }
-const CYRILLIC = /[\u0400-\u04ff]/u;
-/** A gate made of a rule's leading words (its verbs): most messages contain none of them. */
+/** A gate made of a rule's leading words (its verbs), which the rule needs at a word start: most messages have none. */
 function leading(source: string): RegExp {
-  return words(source);
+  return words(`${B}${source}`);
 }
+const CYRILLIC = /[\u0400-\u04ff]/u;
 
 // ── English: instruction override ─────────────────────────────────────────────────────────────────────────
 const EN_VERB = String.raw`(?:ignor(?:e|ing)|disregard(?:ing)?|forget(?:ting)?(?:_about)?|drop|overrid(?:e|ing)|overrule|bypass|circumvent|discard|abandon|dismiss|neglect|cancel|erase|delete|nullify|scrap|ditch|unlearn|set_aside|put_aside|throw_(?:away|out)|pay_no_attention_to|take_no_notice_of|(?:stop|quit)_(?:following|obeying|adhering_to)|(?:do_not|dont|don_t|no_longer)_(?:follow|obey|adhere_to|comply_with|listen_to))`;

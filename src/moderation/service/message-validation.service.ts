@@ -15,9 +15,8 @@ export class MessageValidationService {
     private readonly forbidden: ForbiddenContent,
   ) {}
 
-  /** Without a principal (no plan known) a suspected injection is reported, never refused. */
-  validateUserMessage(principal: Principal | null, content: string, measured: MeasuredMessage = {}): InputScreening {
-    checkMessage(content, { maxChars: this.config.maxMessageChars, maxTokens: principal?.plan.maxMessageTokens }, measured);
+  validateUserMessage(principal: Principal, content: string, measured: MeasuredMessage = {}): InputScreening {
+    checkMessage(content, { maxChars: this.config.maxMessageChars, maxTokens: principal.plan.maxMessageTokens }, measured);
     return this.screen(principal, content, 'message');
   }
 
@@ -30,12 +29,11 @@ export class MessageValidationService {
     return detectInjection(text);
   }
 
-  private screen(principal: Principal | null, text: string, subject: InputSubject): InputScreening {
+  private screen(principal: Principal, text: string, subject: InputSubject): InputScreening {
     const screening = toScreeningText(text);
     const forbidden = this.forbidden.find(screening);
     if (forbidden) throw refuseForbiddenContent(forbidden, subject);
     const injection = detectInjection(screening);
-    if (!principal) return { injection, flagged: injection.suspected };
     return applyInjectionPolicy(injection, principal.plan.injectionPolicy ?? DEFAULT_INJECTION_POLICY, subject);
   }
 }
