@@ -6,6 +6,7 @@ import { DomainError } from '../libs/errors/domain-error.js';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { describeDatabase } from '../libs/database/data-source.js';
 import { createJsonLogger } from '../libs/logging/json-logger.js';
+import { rejectNulCharacters } from '../libs/http/reject-nul.middleware.js';
 import { requestIdMiddleware } from '../libs/logging/request-id.middleware.js';
 import { httpMetricsMiddleware } from '../libs/metrics/metrics.js';
 import { AppModule } from './app.module.js';
@@ -21,6 +22,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware);
   app.useBodyParser('json', { limit: '2mb' });
+  app.use(rejectNulCharacters);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

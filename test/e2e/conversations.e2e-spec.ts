@@ -63,7 +63,7 @@ describe('conversations over HTTP (PostgreSQL + Redis)', () => {
     // What reached the model: the system prompt, then the user message, through the real ollama client.
     const [received] = simulator.receivedRequests();
     expect(received?.messages).toEqual([
-      { role: 'system', content: expect.stringMatching(/^You are a helpful assistant\.[\s\S]*\n\nYou are terse\.$/) },
+      { role: 'system', content: expect.stringMatching(/^\[gus-canary-[0-9a-f]{16}\]\nYou are a helpful assistant\.[\s\S]*\n\nYou are terse\.$/) },
       { role: 'user', content: 'What is the capital of Italy?' },
     ]);
     expect(received?.options).toMatchObject({ num_ctx: 8192 });
@@ -175,6 +175,8 @@ describe('conversations over HTTP (PostgreSQL + Redis)', () => {
       await send(alice, id, { content: 'hi', stream: 'yes' }),
       await send(alice, id, { content: 'hi', model: 'gpt-17' }),
       await alice.get(`/v1/conversations/${id}/messages?leafId=123`),
+      await send(alice, id, { content: 'nul \u0000 inside' }),
+      await alice.post('/v1/conversations', { metadata: { 'k\u0000': 'v' } }),
     ];
     for (const res of cases) {
       expect(res.status).toBe(400);

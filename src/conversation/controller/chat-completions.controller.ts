@@ -85,7 +85,7 @@ export class ChatCompletionsController {
         openEventStream(res);
         const id = completion.id.replace(/^chatcmpl-/, '');
         writeEvent(res, toChunk(id, completion.created, completion.model, { role: 'assistant', content: completion.choices[0]!.message.content }, null));
-        writeEvent(res, toChunk(id, completion.created, completion.model, {}, 'stop'));
+        writeEvent(res, toChunk(id, completion.created, completion.model, {}, completion.choices[0]!.finish_reason));
         if (body.stream_options?.include_usage) writeEvent(res, { ...toChunk(id, completion.created, completion.model, {}, null), choices: [], usage: completion.usage });
         res.end('data: [DONE]\n\n');
       },
@@ -120,7 +120,7 @@ export class ChatCompletionsController {
         },
       });
       open(completion.id);
-      writeEvent(res, toChunk(completion.id, created, completion.model, {}, 'stop'));
+      writeEvent(res, toChunk(completion.id, created, completion.model, {}, completion.finishReason));
       if (body.stream_options?.include_usage) writeEvent(res, { ...toChunk(completion.id, created, completion.model, {}, null), choices: [], usage: toUsage(completion) });
       stored = { status: 200, body: toCompletionResponse(completion, created) };
     } catch (error) {
@@ -140,7 +140,7 @@ function toCompletionResponse(completion: ChatCompletion, created: number) {
     object: 'chat.completion' as const,
     created,
     model: completion.model,
-    choices: [{ index: 0, message: { role: 'assistant' as const, content: completion.content }, finish_reason: 'stop', logprobs: null }],
+    choices: [{ index: 0, message: { role: 'assistant' as const, content: completion.content }, finish_reason: completion.finishReason, logprobs: null }],
     usage: toUsage(completion),
   };
 }

@@ -8,7 +8,7 @@ import { ModerationFacade } from '../../moderation/moderation.facade.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
 import { ContextBuilder } from './context-builder.service.js';
-import { callModel, type TurnUsage } from './model-call.js';
+import { LEAK_CUT_WARNING, callModel, type TurnUsage } from './model-call.js';
 import { SendMessageService, type TurnRequestContext } from './send-message.service.js';
 
 export interface ChatCompletionRequest {
@@ -25,6 +25,8 @@ export interface ChatCompletion {
   content: string;
   usage: TurnUsage;
   conversationId: string | null;
+  /** content_filter when the answer was cut before it repeated the system instructions. */
+  finishReason: 'stop' | 'content_filter';
 }
 
 /**
@@ -50,7 +52,14 @@ export class ChatCompletionsService {
     const systemPrompt = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n') || undefined;
     if (request.conversationId) {
       const turn = await this.turns.send(principal, request.conversationId, { content: question.content, model: request.model, systemPrompt, format: request.format }, context);
-      return { id: turn.assistantMessage.id, model: turn.assistantMessage.model ?? request.model, content: turn.assistantMessage.content, usage: turn.usage, conversationId: request.conversationId };
+      return {
+        id: turn.assistantMessage.id,
+        model: turn.assistantMessage.model ?? request.model,
+        content: turn.assistantMessage.content,
+        usage: turn.usage,
+        conversationId: request.conversationId,
+        finishReason: turn.warnings.includes(LEAK_CUT_WARNING) ? 'content_filter' : 'stop',
+      };
     }
     if (systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, systemPrompt);
     for (const message of request.messages) {
@@ -68,6 +77,7 @@ export class ChatCompletionsService {
       promptTokensEstimate: prompt.tokens,
       format: request.format,
       signal: context.signal,
+      canary: prompt.canary,
       onDelta: (text) => context.listener?.delta?.(id, text),
     });
     if (outcome.usage.totalTokens > 0) {
@@ -88,6 +98,6 @@ export class ChatCompletionsService {
       this.usage.afterCommit(id);
     }
     if (outcome.failure) throw outcome.failure;
-    return { id, model: model.id, content: outcome.text, usage: outcome.usage, conversationId: null };
+    return { id, model: model.id, content: outcome.text, usage: outcome.usage, conversationId: null, finishReason: outcome.leakCut ? 'content_filter' : 'stop' };
   }
 }

@@ -5,7 +5,8 @@ import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
 import { fitContext, type BuiltContext } from '../domain/context-window.js';
 import type { Conversation } from '../domain/conversation.js';
 import { countsAsHistory, type Message } from '../domain/message.js';
-import { JSON_CONTROL_INSTRUCTION, composeSystemPrompt, type SystemLayer } from '../domain/system-prompt.js';
+import { canaryLine, newCanary } from '../domain/canary.js';
+import { JSON_CONTROL_INSTRUCTION, composeSystemPrompt, type ComposedSystemPrompt, type SystemLayer } from '../domain/system-prompt.js';
 import { MessageRepository } from '../repository/message.repository.js';
 import { SystemPromptCatalog } from '../repository/system-prompt.file.js';
 import { SummaryQueue } from './summary.worker.js';
@@ -28,6 +29,8 @@ export interface ContextRequest {
 export interface TurnPrompt extends BuiltContext {
   window: number;
   systemLayers: SystemLayer[];
+  /** Opens the system turn; an answer that repeats it is cut there. */
+  canary: string;
 }
 
 export interface BuiltTurn {
@@ -57,7 +60,8 @@ export class ContextBuilder {
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
     const budget = window - answerReserve(window);
     const composed = this.compose(principal, model, conversation.systemPrompt, request.requestSystemPrompt, request.format);
-    const system = composed ? { content: composed.content, tokens: this.llm.countTokens(composed.content) } : null;
+    const canary = newCanary();
+    const system = this.systemTurn(composed, canary);
     const walked = request.parentId ? await this.messages.walkBranchWithinBudget(conversation.id, request.parentId, budget) : [];
     const parent = walked.at(-1) ?? null;
     if (request.parentId && parent?.id !== request.parentId) throw notFound('parent message');
@@ -72,7 +76,7 @@ export class ContextBuilder {
       if (!summary || summary.distance > 0) this.summaries.request(conversation.id, firstLeftOut, model.id);
     }
     this.assertFits(built.tokens, budget, window, principal, model);
-    return { prompt: { ...built, window, systemLayers: composed?.applied ?? [] }, parent, newMessage };
+    return { prompt: { ...built, window, systemLayers: composed?.applied ?? [], canary }, parent, newMessage };
   }
 
   /**
@@ -84,7 +88,8 @@ export class ContextBuilder {
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
     const budget = window - answerReserve(window);
     const composed = this.compose(principal, model, null, request.requestSystemPrompt, request.format);
-    const system = composed ? { content: composed.content, tokens: this.llm.countTokens(composed.content) } : null;
+    const canary = newCanary();
+    const system = this.systemTurn(composed, canary);
     const branch = request.history.map((message, index): Message => ({
       id: `request-${index}`,
       conversationId: '',
@@ -108,7 +113,14 @@ export class ContextBuilder {
     }));
     const built = fitContext(system, null, branch, budget);
     this.assertFits(built.tokens, budget, window, principal, model);
-    return { ...built, includedIds: [], window, systemLayers: composed?.applied ?? [] };
+    return { ...built, includedIds: [], window, systemLayers: composed?.applied ?? [], canary };
+  }
+
+  /** The system turn: the canary first (see domain/canary.ts), then the layers. */
+  private systemTurn(composed: ComposedSystemPrompt | null, canary: string): { content: string; tokens: number } | null {
+    if (!composed) return null;
+    const content = `${canaryLine(canary)}\n${composed.content}`;
+    return { content, tokens: this.llm.countTokens(content) };
   }
 
   private compose(principal: Principal, model: ModelSpec, conversationPrompt: string | null, requestPrompt: string | undefined, format: 'json' | undefined) {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DomainError } from '../../../libs/errors/domain-error.js';
 import type { ChatMessage, LlmFacade, ModelSpec } from '../../llm/llm.facade.js';
+import { releasable } from '../domain/canary.js';
 import type { MessageStatus } from '../domain/message.js';
 
 export interface TurnUsage {
@@ -15,6 +16,8 @@ export interface TurnUsage {
 /** How one model call went: what it produced, how long it took, and how it ended. */
 export interface ModelCallOutcome {
   text: string;
+  /** The answer began to repeat the system prompt (its canary) and was cut there. */
+  leakCut: boolean;
   status: MessageStatus;
   failure: DomainError | null;
   startedAt: Date;
@@ -30,10 +33,14 @@ export interface ModelCallRequest {
   promptTokensEstimate: number;
   format?: 'json';
   signal: AbortSignal;
+  /** The system turn's canary: nothing from it on is released, streamed or stored. */
+  canary: string;
   onDelta?: (text: string) => void;
 }
 
 const logger = new Logger('ModelCall');
+
+export const LEAK_CUT_WARNING = 'the answer was cut where it began to repeat the system instructions';
 
 /**
  * Streams one answer and measures it: time to first token, latency, tokens (the provider's counts, else
@@ -44,25 +51,44 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
   const startedAt = new Date();
   const started = performance.now();
   let text = '';
+  let released = 0;
+  let leakCut = false;
+  const release = (final: boolean) => {
+    const cut = releasable(text, request.canary, final);
+    if (cut.safe.length > released) request.onDelta?.(cut.safe.slice(released));
+    released = cut.safe.length;
+    if (cut.leaked) {
+      leakCut = true;
+      text = cut.safe;
+    }
+  };
+  const stop = new AbortController();
+  const signal = AbortSignal.any([request.signal, stop.signal]);
   let ttftMs: number | null = null;
   let reportedPrompt: number | null = null;
   let reportedCompletion: number | null = null;
   let status: MessageStatus = 'complete';
   let failure: DomainError | null = null;
   try {
-    const events = llm.stream({ model: request.model, messages: request.messages, contextWindow: request.window, format: request.format, signal: request.signal });
+    const events = llm.stream({ model: request.model, messages: request.messages, contextWindow: request.window, format: request.format, signal });
     for await (const event of events) {
       if (event.type === 'delta') {
         ttftMs ??= Math.round(performance.now() - started);
         text += event.text;
-        request.onDelta?.(event.text);
+        release(false);
+        if (leakCut) {
+          stop.abort(); // no need for the rest of a leaking answer
+          break;
+        }
       } else {
         reportedPrompt = event.promptTokens;
         reportedCompletion = event.completionTokens;
       }
     }
+    if (!leakCut) release(true);
     if (request.signal.aborted) status = 'interrupted';
   } catch (error) {
+    if (!leakCut) release(true);
     if (request.signal.aborted) status = 'interrupted';
     else {
       status = 'failed';
@@ -76,6 +102,7 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
   const completionTokens = reportedCompletion ?? llm.countTokens(text);
   return {
     text,
+    leakCut,
     status,
     failure,
     startedAt,

@@ -12,7 +12,7 @@ import { isJsonObject } from '../domain/system-prompt.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
 import { MessageRepository } from '../repository/message.repository.js';
 import { ContextBuilder, type TurnPrompt } from './context-builder.service.js';
-import { callModel, type TurnUsage } from './model-call.js';
+import { LEAK_CUT_WARNING, callModel, type TurnUsage } from './model-call.js';
 
 export type { TurnUsage };
 
@@ -141,6 +141,7 @@ export class SendMessageService {
       promptTokensEstimate: prompt.tokens,
       format,
       signal: context.signal,
+      canary: prompt.canary,
       onDelta: (text) => context.listener?.delta?.(assistantId, text),
     });
     const { status, failure, usage } = outcome;
@@ -191,7 +192,10 @@ export class SendMessageService {
     });
     if (usage.totalTokens > 0) this.usage.afterCommit(assistantId);
     if (failure) throw failure;
-    const warnings = formatValid === false ? ['the answer was asked for as JSON but is not one JSON object'] : [];
+    const warnings = [
+      ...(outcome.leakCut ? [LEAK_CUT_WARNING] : []),
+      ...(formatValid === false ? ['the answer was asked for as JSON but is not one JSON object'] : []),
+    ];
     return { userMessage: result.userMessage, assistantMessage, usage, warnings };
   }
 }
