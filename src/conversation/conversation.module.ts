@@ -4,6 +4,7 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
 import { UsageModule } from '../usage/usage.module.js';
+import { AdminTraceController } from './controller/admin-trace.controller.js';
 import { ChatCompletionsController } from './controller/chat-completions.controller.js';
 import { ConversationsController } from './controller/conversations.controller.js';
 import { SearchController } from './controller/search.controller.js';
@@ -22,10 +23,11 @@ import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
 import { SendMessageService } from './service/send-message.service.js';
+import { TurnAuditService } from './service/turn-audit.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
-  controllers: [ConversationsController, ChatCompletionsController, SearchController],
+  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController],
   providers: [
     ConversationRepository,
     MessageRepository,
@@ -40,6 +42,7 @@ import { SendMessageService } from './service/send-message.service.js';
     IdempotencyRepository,
     IdempotencyService,
     ConversationFacade,
+    TurnAuditService,
     MessageSearchRepository,
     MessageSearchService,
   ],

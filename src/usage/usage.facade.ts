@@ -35,6 +35,11 @@ export class UsageFacade {
     return { today, thisMonth, allTime };
   }
 
+  /** Whether (and when) each turn's usage event has reached the running totals. */
+  billingStatus(eventIds: string[]): Promise<Map<string, { appliedAt: Date | null; costMicros: number }>> {
+    return this.usage.billingStatus(eventIds);
+  }
+
   conversationTotals(conversationId: string): Promise<UsageTotals> {
     return this.usage.conversationTotals(conversationId);
   }

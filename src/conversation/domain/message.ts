@@ -16,6 +16,8 @@ export interface TurnContext {
   format: 'json' | null;
   /** For format json: whether the answer was one JSON object. */
   formatValid: boolean | null;
+  /** The checks the user message passed (null when an answer was regenerated). */
+  validation?: { checks: string[]; injectionScore: number; flagged: boolean } | null;
 }
 
 /** A node of the conversation tree. Assistant messages carry what their model call cost and how long it took. */

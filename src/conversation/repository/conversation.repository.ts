@@ -40,6 +40,12 @@ export class ConversationRepository {
     await this.conversations.insert(conversation);
   }
 
+  /** Any user's conversation, for admins' audit routes. */
+  async findById(id: string): Promise<Conversation | null> {
+    const row = await this.conversations.findOneBy({ id });
+    return row ? toConversation(row) : null;
+  }
+
   /** The conversation if it exists and belongs to the user; another user's is indistinguishable from none. */
   async findOwned(id: string, userId: string): Promise<Conversation | null> {
     const row = await this.conversations.findOneBy({ id, userId });

@@ -70,7 +70,8 @@ export class SendMessageService {
   async send(principal: Principal, conversationId: string, input: SendMessageInput, context: TurnRequestContext): Promise<TurnResult> {
     const conversation = await this.writableConversation(principal, conversationId);
     const tokenCount = this.llm.countTokens(input.content);
-    this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount });
+    const screening = this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount });
+    const validation = { checks: checksRun(principal), injectionScore: screening.injection.score, flagged: screening.flagged };
     if (input.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
     const model = this.allowedModel(principal, input.model ?? conversation.model);
     const { prompt, newMessage } = await this.contexts.build({
@@ -86,7 +87,7 @@ export class SendMessageService {
     const userMessage = newMessage!;
     await this.messages.insertMessage(userMessage, { makeCurrentLeaf: true });
     context.listener?.userMessageStored?.(userMessage);
-    return this.answer(principal, conversation, model, userMessage, prompt, input.format, context, { userMessage });
+    return this.answer(principal, conversation, model, userMessage, prompt, input.format, context, { userMessage, validation });
   }
 
   /** A new assistant answer, as a sibling of `messageId` (an answer) or as a child of it (a user message). */
@@ -106,7 +107,7 @@ export class SendMessageService {
       requestSystemPrompt: options.systemPrompt,
       format: options.format,
     });
-    return this.answer(principal, conversation, model, question, prompt, options.format, context, { userMessage: null });
+    return this.answer(principal, conversation, model, question, prompt, options.format, context, { userMessage: null, validation: null });
   }
 
   private async writableConversation(principal: Principal, conversationId: string): Promise<Conversation> {
@@ -131,7 +132,7 @@ export class SendMessageService {
     prompt: TurnPrompt,
     format: 'json' | undefined,
     context: TurnRequestContext,
-    result: { userMessage: Message | null },
+    result: { userMessage: Message | null; validation: TurnContext['validation'] },
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
     const outcome = await callModel(this.llm, {
@@ -156,6 +157,7 @@ export class SendMessageService {
       systemLayers: prompt.systemLayers,
       format: format ?? null,
       formatValid,
+      validation: result.validation,
     };
     const assistantMessage: Message = {
       ...newMessageOf(conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: this.llm.countTokens(outcome.text), traceId: context.traceId }),
@@ -220,4 +222,15 @@ function newMessageOf(conversationId: string, parent: Message | null, fields: Pi
     completedAt: now,
     ...fields,
   };
+}
+
+/** The moderation checks a user message went through, as the audit trail names them. */
+function checksRun(principal: Principal): string[] {
+  return [
+    'not empty',
+    'characters',
+    ...(principal.plan.maxMessageTokens ? ['tokens'] : []),
+    'forbidden content',
+    `prompt injection (${principal.plan.injectionPolicy ?? 'block'})`,
+  ];
 }

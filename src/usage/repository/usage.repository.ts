@@ -107,4 +107,14 @@ export class UsageRepository {
     );
     return rows.map((row) => ({ day: row.day, userId: row.user_id, model: row.model, ...toTotals(row) }));
   }
+
+  /** When each event was billed (applied to the totals), for the audit trail. */
+  async billingStatus(eventIds: string[]): Promise<Map<string, { appliedAt: Date | null; costMicros: number }>> {
+    if (eventIds.length === 0) return new Map();
+    const rows: Array<{ id: string; applied_at: Date | null; cost_micros: string }> = await this.db.query(
+      `SELECT id, applied_at, cost_micros FROM usage_events WHERE id = ANY($1::uuid[])`,
+      [eventIds],
+    );
+    return new Map(rows.map((row) => [row.id, { appliedAt: row.applied_at ? new Date(row.applied_at) : null, costMicros: Number(row.cost_micros) }]));
+  }
 }
