@@ -33,7 +33,12 @@ describe('streamed turns and model failures (PostgreSQL + Redis)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const events = parseSse(await res.text());
-    expect(events.map((e) => e.event)).toEqual(['message.created', ...Array(12).fill('message.delta'), 'message.completed']);
+    // Deltas may be coalesced (gus holds back what could be the start of its system-prompt canary).
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe('message.created');
+    expect(names.at(-1)).toBe('message.completed');
+    expect(names.slice(1, -1).length).toBeGreaterThan(0);
+    expect(names.slice(1, -1).every((name) => name === 'message.delta')).toBe(true);
     const [created, ...rest] = events;
     const completed = rest.pop()!;
     expect(created!.data).toMatchObject({ role: 'user', content: 'Tell me a story', status: 'complete' });
@@ -120,10 +125,15 @@ describe('streamed turns and model failures (PostgreSQL + Redis)', () => {
     });
     const text = await res.text();
     const events = parseSse(text);
-    expect(events.map((e) => e.event)).toEqual(['message.created', 'message.delta', 'message.delta', 'message.delta', 'error']);
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe('message.created');
+    expect(names.at(-1)).toBe('error');
+    expect(names.slice(1, -1).length).toBeGreaterThan(0);
+    expect(names.slice(1, -1).every((name) => name === 'message.delta')).toBe(true);
     expect(events.at(-1)!.data).toMatchObject({ statusCode: 502, code: 'LLM_ERROR', requestId: res.headers.get('x-request-id') });
     const stored = await tree(id);
     expect(stored[1]).toMatchObject({ role: 'assistant', status: 'failed', errorCode: 'LLM_ERROR' });
-    expect(stored[1]!.content).toBe(events.slice(1, 4).map((e) => e.data.delta).join(''));
+    expect(stored[1]!.content).toBe(events.slice(1, -1).map((e) => e.data.delta).join(''));
+    expect(stored[1]!.content.split(' ')).toHaveLength(3); // the three words sent before the cut
   });
 });

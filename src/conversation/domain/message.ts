@@ -47,6 +47,34 @@ export interface Message {
   completedAt: Date | null;
 }
 
+/** A new message under `parent` (a root without one), not stored yet; the measurements come later, for answers. */
+export function draftMessage(
+  id: string,
+  conversationId: string,
+  parent: Pick<Message, 'id' | 'depth'> | null,
+  fields: Pick<Message, 'role' | 'content' | 'tokenCount' | 'traceId'>,
+  at = new Date(),
+): Message {
+  return {
+    id,
+    conversationId,
+    parentId: parent?.id ?? null,
+    depth: parent ? parent.depth + 1 : 0,
+    status: 'complete',
+    model: null,
+    promptTokens: null,
+    completionTokens: null,
+    latencyMs: null,
+    ttftMs: null,
+    costMicros: null,
+    errorCode: null,
+    context: null,
+    createdAt: at,
+    completedAt: at,
+    ...fields,
+  };
+}
+
 /** Whether a message belongs in the context sent to the model: failed attempts do not. */
 export function countsAsHistory(message: Message): boolean {
   return message.status !== 'failed' && message.content.length > 0;

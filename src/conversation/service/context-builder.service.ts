@@ -4,7 +4,7 @@ import { DomainError, notFound } from '../../../libs/errors/domain-error.js';
 import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
 import { fitContext, type BuiltContext } from '../domain/context-window.js';
 import type { Conversation } from '../domain/conversation.js';
-import { countsAsHistory, type Message } from '../domain/message.js';
+import { countsAsHistory, draftMessage, type Message } from '../domain/message.js';
 import { canaryLine, newCanary } from '../domain/canary.js';
 import { JSON_CONTROL_INSTRUCTION, composeSystemPrompt, type ComposedSystemPrompt, type SystemLayer } from '../domain/system-prompt.js';
 import { MessageRepository } from '../repository/message.repository.js';
@@ -90,27 +90,13 @@ export class ContextBuilder {
     const composed = this.compose(principal, model, null, request.requestSystemPrompt, request.format);
     const canary = newCanary();
     const system = this.systemTurn(composed, canary);
-    const branch = request.history.map((message, index): Message => ({
-      id: `request-${index}`,
-      conversationId: '',
-      parentId: index === 0 ? null : `request-${index - 1}`,
-      role: message.role,
-      content: message.content,
-      status: 'complete',
-      depth: index,
-      tokenCount: this.llm.countTokens(message.content),
-      model: null,
-      promptTokens: null,
-      completionTokens: null,
-      latencyMs: null,
-      ttftMs: null,
-      costMicros: null,
-      errorCode: null,
-      traceId: null,
-      context: null,
-      createdAt: new Date(0),
-      completedAt: null,
-    }));
+    let parent: Message | null = null;
+    const branch = request.history.map((message, index) => {
+      const draft = draftMessage(`request-${index}`, '', parent, { role: message.role, content: message.content, tokenCount: this.llm.countTokens(message.content), traceId: null });
+      parent = draft;
+      return draft;
+    });
+
     const built = fitContext(system, null, branch, budget);
     this.assertFits(built.tokens, budget, window, principal, model);
     return { ...built, includedIds: [], window, systemLayers: composed?.applied ?? [], canary };

@@ -7,7 +7,7 @@ import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
 import { ModerationFacade } from '../../moderation/moderation.facade.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import { assertAcceptsMessages, type Conversation } from '../domain/conversation.js';
-import type { Message, TurnContext } from '../domain/message.js';
+import { draftMessage, type Message, type TurnContext } from '../domain/message.js';
 import { isJsonObject } from '../domain/system-prompt.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
 import { MessageRepository } from '../repository/message.repository.js';
@@ -80,7 +80,7 @@ export class SendMessageService {
       model,
       parentId: input.parentId ?? conversation.currentLeafId,
       newMessage: (parent) =>
-        newMessageOf(conversation.id, parent, { role: 'user', content: input.content, tokenCount, traceId: context.traceId }),
+        draftMessage(randomUUID(), conversation.id, parent, { role: 'user', content: input.content, tokenCount, traceId: context.traceId }),
       requestSystemPrompt: input.systemPrompt,
       format: input.format,
     });
@@ -160,8 +160,7 @@ export class SendMessageService {
       validation: result.validation,
     };
     const assistantMessage: Message = {
-      ...newMessageOf(conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: this.llm.countTokens(outcome.text), traceId: context.traceId }),
-      id: assistantId,
+      ...draftMessage(assistantId, conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: this.llm.countTokens(outcome.text), traceId: context.traceId }),
       status,
       model: model.id,
       promptTokens: usage.promptTokens,
@@ -202,27 +201,6 @@ export class SendMessageService {
   }
 }
 
-function newMessageOf(conversationId: string, parent: Message | null, fields: Pick<Message, 'role' | 'content' | 'tokenCount' | 'traceId'>): Message {
-  const now = new Date();
-  return {
-    id: randomUUID(),
-    conversationId,
-    parentId: parent?.id ?? null,
-    depth: parent ? parent.depth + 1 : 0,
-    status: 'complete',
-    model: null,
-    promptTokens: null,
-    completionTokens: null,
-    latencyMs: null,
-    ttftMs: null,
-    costMicros: null,
-    errorCode: null,
-    context: null,
-    createdAt: now,
-    completedAt: now,
-    ...fields,
-  };
-}
 
 /** The moderation checks a user message went through, as the audit trail names them. */
 function checksRun(principal: Principal): string[] {
