@@ -278,3 +278,29 @@ describe('conversation trees, states, layered prompts and token-exact context (P
     });
   });
 });
+
+describe('a model whose window the catalogue does not fix (PostgreSQL + Redis)', () => {
+  const simulator = new OllamaSimulator({ models: [{ name: 'llama3.2:1b', contextLength: 6000 }, { name: 'llama3.1:8b', contextLength: 131072 }] });
+  let gus: RunningGus;
+
+  beforeAll(async () => {
+    gus = await startGus({ ollamaHost: await simulator.start(), env: { GUS_MODELS_FILE: 'test/fixtures/models-without-windows.json' } });
+  });
+  afterAll(async () => {
+    await gus?.stop();
+    await simulator.stop();
+  });
+
+  it('reads the context length from Ollama (/api/show) and trims for it, sending num_ctx to match', async () => {
+    const api = new ApiClient(gus.url);
+    const user = await api.newUser(await api.asAdmin(), 'free');
+    const models = (await user.get('/v1/models')).body.data;
+    expect(models.find((m: { id: string }) => m.id === 'llama3.2:1b').contextWindow).toBe(6000); // from /api/show
+    expect(models.find((m: { id: string }) => m.id === 'llama3.1:8b').contextWindow).toBe(16384); // fixed by the catalogue
+    const id = (await user.post('/v1/conversations', {})).body.id;
+    const turn = (await user.post(`/v1/conversations/${id}/messages`, { content: 'hi' })).body;
+    expect(turn.assistantMessage.context.window).toBe(6000);
+    expect(simulator.receivedRequests().at(-1)!.options).toMatchObject({ num_ctx: 6000 });
+  });
+});
+
