@@ -1,3 +1,4 @@
+import type { ContextReport } from './context-case.js';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { round, type CaseResult } from './load.js';
@@ -23,6 +24,8 @@ export interface BenchReport {
   cases: CaseResult[];
   /** gus − simulator at the same concurrency: what gus adds on top of the model server. */
   addedLatency: AddedLatency[];
+  /** The context case: turns in a 10- and a 10,000-message conversation. */
+  context?: ContextReport;
   gusLog: { warnings: number; errors: number };
 }
 

@@ -14,7 +14,8 @@ import type { AutocannonRequest } from 'autocannon';
 import { waitForReady } from './gus-api.js';
 import { runLoad, stopCurrentLoad, type CaseResult, type LoadCase } from './load.js';
 import { deleteRedisPrefix } from './redis-cleanup.js';
-import { freePort, killAllChildrenSync, startNode, stopAllChildren, waitForLine, type Child } from './processes.js';
+import { createContextConversations, formatContext, measureContext, seedEmbedded, seedPostgres, type ContextReport } from './context-case.js';
+import { freePort, killAllChildrenSync, startNode, stopAllChildren, stopChild, waitForLine, type Child } from './processes.js';
 import { addedLatency, caseFailures, formatTable, writeReport, type BenchReport } from './report.js';
 import { BENCH_CONTENT, prepareFixture, writeBenchPlans, type Fixture } from './setup.js';
 
@@ -32,6 +33,8 @@ interface Settings {
   warmupS: number;
   connections: number[];
   mode: Mode;
+  /** The context case (10 vs 10,000 messages); BENCH_CONTEXT=0 skips it. */
+  context: boolean;
 }
 
 /** Everything cleanup must undo; filled in as the run goes. */
@@ -47,6 +50,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     warmupS: nonNegative('BENCH_WARMUP_S', env.BENCH_WARMUP_S || '2'),
     connections: [...new Set(connections)].sort((a, b) => a - b),
     mode: databaseUrl && redisUrl ? { kind: 'external', databaseUrl, redisUrl } : { kind: 'embedded' },
+    context: env.BENCH_CONTEXT !== '0',
   };
 }
 
@@ -174,7 +178,8 @@ async function run(settings: Settings): Promise<number> {
   // A Redis prefix of its own, so this run's queues and counters are apart from others (and deleted at the end).
   const redisPrefix = `gus-bench-${randomBytes(4).toString('hex')}`;
   if (settings.mode.kind === 'external') state.redis = { url: settings.mode.redisUrl, prefix: redisPrefix };
-  const gus = await startGus(gusEnv(settings, await freePort(), simulator.url, dataDir, plans.path, redisPrefix, admin));
+  const env = gusEnv(settings, await freePort(), simulator.url, dataDir, plans.path, redisPrefix, admin);
+  let gus = await startGus(env);
   console.log(`  simulator ${simulator.url}, gus ${gus.url}`);
 
   const fixture = await prepareFixture(gus.url, simulator.url, admin, Math.max(...settings.connections));
@@ -185,6 +190,21 @@ async function run(settings: Settings): Promise<number> {
   const added = addedLatency(results);
   console.log(`\n${formatTable(results, added)}\n`);
   reportProblems(results, gus.child);
+
+  let context: ContextReport | undefined;
+  if (settings.context) {
+    const conversations = await createContextConversations(gus.url, fixture.apiKey);
+    if (settings.mode.kind === 'external') await seedPostgres(settings.mode.databaseUrl, conversations);
+    else {
+      // Only one process may open the embedded database: stop gus, seed its files, start it again.
+      await stopChild(gus.child);
+      await seedEmbedded(dataDir, conversations);
+      gus = await startGus(env);
+    }
+    context = await measureContext(gus.url, fixture.apiKey, conversations, { connections: 16, durationS: Math.max(3, settings.durationS / 2), rounds: 2, warmupS: settings.warmupS });
+    console.log(`\n${formatContext(context)}\n`);
+    for (const c of context.conversations) if (c.non2xx + c.errors > 0) failures.push(`context case ${c.size}: ${c.non2xx} non-2xx, ${c.errors} errors`);
+  }
 
   const report: BenchReport = {
     ok: failures.length === 0,
@@ -197,6 +217,7 @@ async function run(settings: Settings): Promise<number> {
     warmupS: settings.warmupS,
     cases: results,
     addedLatency: added,
+    context,
     gusLog: { warnings: gus.child.log.warnings, errors: gus.child.log.errors },
   };
   await writeReport(RESULTS_FILE, report);
