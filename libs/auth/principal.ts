@@ -17,6 +17,16 @@ export interface PlanPolicy {
   maxMessageTokens?: number;
   /** A suspected prompt injection is refused (`block`, 400 PROMPT_INJECTION) or let through and flagged. Unset: block. */
   injectionPolicy?: InjectionPolicy;
+  /** Tokens (prompt + completion) per UTC day and month; unset: no quota. */
+  quotas?: TokenQuotas;
+}
+
+/** Token quotas of a plan: past softLimitRatio of a period a turn is warned, past the limit it is refused. */
+export interface TokenQuotas {
+  tokensPerDay: number;
+  tokensPerMonth: number;
+  /** Default 0.8. */
+  softLimitRatio?: number;
 }
 
 export type InjectionPolicy = 'block' | 'flag';

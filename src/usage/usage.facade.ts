@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../libs/auth/principal.js';
 import type { Transaction } from '../../libs/database/transaction.js';
 import { assertValidEvent, type UsageEvent, type UsageTotals } from './domain/usage-event.js';
 import { UsageRepository } from './repository/usage.repository.js';
+import { QuotaService, type QuotaReservation, type QuotaStatus } from './service/quota.service.js';
 import { UsageOutboxRelay } from './service/usage-outbox.relay.js';
 
-export type { UsageEvent, UsageTotals };
+export type { QuotaReservation, QuotaStatus, UsageEvent, UsageTotals };
 
 /** The usage context's public face: record a turn in the caller's transaction, read totals. */
 @Injectable()
@@ -12,7 +14,22 @@ export class UsageFacade {
   constructor(
     private readonly usage: UsageRepository,
     private readonly relay: UsageOutboxRelay,
+    private readonly quotas: QuotaService,
   ) {}
+
+  /** Sets aside the estimated tokens of a turn before the model is called; throws 429 QUOTA_EXCEEDED past a hard limit. */
+  reserveTokens(principal: Principal, estimate: number): Promise<QuotaReservation> {
+    return this.quotas.reserve(principal, estimate);
+  }
+
+  /** Settles a reservation with the tokens the turn really used (0 when it failed before the model answered). */
+  settleTokens(reservation: QuotaReservation, actualTokens: number): Promise<void> {
+    return this.quotas.settle(reservation, actualTokens);
+  }
+
+  quotaStatus(principal: Principal): Promise<{ day: QuotaStatus; month: QuotaStatus } | null> {
+    return this.quotas.status(principal);
+  }
 
   /** Records the turn in the same transaction as the assistant message; call afterCommit once it commits. */
   async recordTurn(tx: Transaction, event: UsageEvent): Promise<void> {

@@ -9,6 +9,7 @@ import { UsageRepository } from './repository/usage.repository.js';
 import { BillingWorker } from './service/billing.worker.js';
 import { RateLimitGuard } from './service/rate-limit.guard.js';
 import { rateLimitOptions } from './service/rate-limit.options.js';
+import { QuotaService } from './service/quota.service.js';
 import { UsageOutboxRelay } from './service/usage-outbox.relay.js';
 import { UsageReportService } from './service/usage-report.service.js';
 import { UsageFacade } from './usage.facade.js';
@@ -21,6 +22,7 @@ import { UsageFacade } from './usage.facade.js';
     UsageReportService,
     UsageOutboxRelay,
     BillingWorker,
+    QuotaService,
     UsageFacade,
     // After identity's BearerAuthGuard (see RateLimitGuard for why the order holds).
     { provide: APP_GUARD, useClass: RateLimitGuard },

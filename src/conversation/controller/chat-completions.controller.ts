@@ -93,7 +93,7 @@ export class ChatCompletionsController {
   }
 
   private async json(principal: Principal, request: ChatCompletionRequest, req: RequestWithId, res: Response, signal: AbortSignal): Promise<StoredResponse> {
-    const completion = await this.completions.complete(principal, request, { signal, traceId: req.id });
+    const completion = await this.completions.complete(principal, request, { signal, traceId: req.id, setHeader: (name, value) => res.setHeader(name, value) });
     if (completion.conversationId) res.setHeader('X-Conversation-Id', completion.conversationId);
     const response = toCompletionResponse(completion, seconds());
     res.status(200).json(response);
@@ -112,6 +112,9 @@ export class ChatCompletionsController {
       const completion = await this.completions.complete(principal, request, {
         signal,
         traceId: req.id,
+        setHeader: (name, value) => {
+          if (!res.headersSent) res.setHeader(name, value);
+        },
         listener: {
           delta: (id, text) => {
             open(id);

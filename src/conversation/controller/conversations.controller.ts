@@ -182,7 +182,7 @@ export class ConversationsController {
   }
 
   private async json(req: RequestWithId, res: Response, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
-    const response = toTurnResponse(await run({ signal, traceId: req.id }));
+    const response = toTurnResponse(await run({ signal, traceId: req.id, setHeader: (name, value) => res.setHeader(name, value) }));
     res.status(201).json(response);
     return { status: 201, body: response };
   }
@@ -193,6 +193,9 @@ export class ConversationsController {
       const turn = await run({
         signal,
         traceId: req.id,
+        setHeader: (name, value) => {
+          if (!res.headersSent) res.setHeader(name, value);
+        },
         listener: {
           userMessageStored: (message) => {
             events.open({});

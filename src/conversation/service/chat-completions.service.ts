@@ -7,7 +7,7 @@ import { LlmFacade } from '../../llm/llm.facade.js';
 import { ModerationFacade } from '../../moderation/moderation.facade.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
-import { ContextBuilder } from './context-builder.service.js';
+import { ContextBuilder, answerReserve } from './context-builder.service.js';
 import { LEAK_CUT_WARNING, callModel, type TurnUsage } from './model-call.js';
 import { SendMessageService, type TurnRequestContext } from './send-message.service.js';
 
@@ -70,6 +70,8 @@ export class ChatCompletionsService {
     const history = request.messages.filter((m): m is { role: 'user' | 'assistant'; content: string } => m.role !== 'system');
     const prompt = this.contexts.buildStateless({ principal, model, requestSystemPrompt: systemPrompt, history, format: request.format });
     const id = randomUUID();
+    const reservation = await this.usage.reserveTokens(principal, prompt.tokens + answerReserve(prompt.window));
+    for (const [name, value] of Object.entries(reservation.headers)) context.setHeader?.(name, value);
     const outcome = await callModel(this.llm, {
       model,
       messages: prompt.messages,
@@ -80,6 +82,7 @@ export class ChatCompletionsService {
       canary: prompt.canary,
       onDelta: (text) => context.listener?.delta?.(id, text),
     });
+    await this.usage.settleTokens(reservation, outcome.usage.totalTokens);
     if (outcome.usage.totalTokens > 0) {
       await this.conversations.transaction((tx) =>
         this.usage.recordTurn(tx, {

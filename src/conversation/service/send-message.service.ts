@@ -5,13 +5,13 @@ import { DomainError, invalid, notFound } from '../../../libs/errors/domain-erro
 import { IdentityFacade } from '../../identity/identity.facade.js';
 import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
 import { ModerationFacade } from '../../moderation/moderation.facade.js';
-import { UsageFacade } from '../../usage/usage.facade.js';
+import { UsageFacade, type QuotaReservation } from '../../usage/usage.facade.js';
 import { assertAcceptsMessages, type Conversation } from '../domain/conversation.js';
 import { draftMessage, type Message, type TurnContext } from '../domain/message.js';
 import { isJsonObject } from '../domain/system-prompt.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
 import { MessageRepository } from '../repository/message.repository.js';
-import { ContextBuilder, type TurnPrompt } from './context-builder.service.js';
+import { ContextBuilder, answerReserve, type TurnPrompt } from './context-builder.service.js';
 import { LEAK_CUT_WARNING, callModel, type TurnUsage } from './model-call.js';
 
 export type { TurnUsage };
@@ -48,6 +48,8 @@ export interface TurnRequestContext {
   signal: AbortSignal;
   traceId: string;
   listener?: TurnListener;
+  /** Response headers decided during the turn (X-Quota-Warning), before anything is streamed. */
+  setHeader?(name: string, value: string): void;
 }
 
 /**
@@ -85,9 +87,15 @@ export class SendMessageService {
       format: input.format,
     });
     const userMessage = newMessage!;
-    await this.messages.insertMessage(userMessage, { makeCurrentLeaf: true });
+    const reservation = await this.reserveTokens(principal, prompt, context);
+    try {
+      await this.messages.insertMessage(userMessage, { makeCurrentLeaf: true });
+    } catch (error) {
+      await this.usage.settleTokens(reservation, 0);
+      throw error;
+    }
     context.listener?.userMessageStored?.(userMessage);
-    return this.answer(principal, conversation, model, userMessage, prompt, input.format, context, { userMessage, validation });
+    return this.answer(principal, conversation, model, userMessage, prompt, input.format, context, { userMessage, validation, reservation });
   }
 
   /** A new assistant answer, as a sibling of `messageId` (an answer) or as a child of it (a user message). */
@@ -107,7 +115,8 @@ export class SendMessageService {
       requestSystemPrompt: options.systemPrompt,
       format: options.format,
     });
-    return this.answer(principal, conversation, model, question, prompt, options.format, context, { userMessage: null, validation: null });
+    const reservation = await this.reserveTokens(principal, prompt, context);
+    return this.answer(principal, conversation, model, question, prompt, options.format, context, { userMessage: null, validation: null, reservation });
   }
 
   private async writableConversation(principal: Principal, conversationId: string): Promise<Conversation> {
@@ -115,6 +124,13 @@ export class SendMessageService {
     if (!conversation) throw notFound('conversation');
     assertAcceptsMessages(conversation);
     return conversation;
+  }
+
+  /** The prompt plus the room kept for the answer, reserved against the plan's token quotas (429 when past a hard limit). */
+  private async reserveTokens(principal: Principal, prompt: TurnPrompt, context: TurnRequestContext): Promise<QuotaReservation> {
+    const reservation = await this.usage.reserveTokens(principal, prompt.tokens + answerReserve(prompt.window));
+    for (const [name, value] of Object.entries(reservation.headers)) context.setHeader?.(name, value);
+    return reservation;
   }
 
   private allowedModel(principal: Principal, modelId: string | null | undefined): ModelSpec {
@@ -132,7 +148,7 @@ export class SendMessageService {
     prompt: TurnPrompt,
     format: 'json' | undefined,
     context: TurnRequestContext,
-    result: { userMessage: Message | null; validation: TurnContext['validation'] },
+    result: { userMessage: Message | null; validation: TurnContext['validation']; reservation: QuotaReservation },
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
     const outcome = await callModel(this.llm, {
@@ -173,7 +189,7 @@ export class SendMessageService {
       createdAt: outcome.startedAt,
       completedAt: outcome.completedAt,
     };
-    await this.conversations.transaction(async (tx) => {
+    const stored = this.conversations.transaction(async (tx) => {
       // A failed attempt stays in the tree for the record, but the branch still ends at the question.
       await this.messages.insertMessage(assistantMessage, { makeCurrentLeaf: status !== 'failed' }, tx);
       if (usage.totalTokens > 0) {
@@ -191,9 +207,11 @@ export class SendMessageService {
         });
       }
     });
+    await stored.finally(() => this.usage.settleTokens(result.reservation, usage.totalTokens));
     if (usage.totalTokens > 0) this.usage.afterCommit(assistantId);
     if (failure) throw failure;
     const warnings = [
+      ...result.reservation.warnings,
       ...(outcome.leakCut ? [LEAK_CUT_WARNING] : []),
       ...(formatValid === false ? ['the answer was asked for as JSON but is not one JSON object'] : []),
     ];

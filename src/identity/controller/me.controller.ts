@@ -17,11 +17,20 @@ export class MeController {
 
   @Get()
   async me(@CurrentPrincipal() principal: Principal) {
-    const [user, usage] = await Promise.all([this.users.get(principal.userId), this.usage.summaryForUser(principal.userId)]);
+    const [user, usage, quotas] = await Promise.all([
+      this.users.get(principal.userId),
+      this.usage.summaryForUser(principal.userId),
+      this.usage.quotaStatus(principal),
+    ]);
     return {
       ...toUserResponse(user),
-      limits: { modelTiers: principal.plan.tiers, maxContextTokens: principal.plan.maxContextTokens, rateLimits: principal.plan.rateLimits },
-      usage,
+      limits: {
+        modelTiers: principal.plan.tiers,
+        maxContextTokens: principal.plan.maxContextTokens,
+        rateLimits: principal.plan.rateLimits,
+        tokenQuotas: principal.plan.quotas ?? null,
+      },
+      usage: { ...usage, quotas },
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { ModelTier, PlanPolicy, RateLimits } from '../../../libs/auth/principal.js';
+import type { ModelTier, PlanPolicy, RateLimits, TokenQuotas } from '../../../libs/auth/principal.js';
 import { DomainError } from '../../../libs/errors/domain-error.js';
 
 export type Plan = PlanPolicy;
@@ -14,6 +14,7 @@ export class PlanCatalog {
         throw new Error(`plan ${JSON.stringify(plan.id)} is malformed`);
       }
       assertValidRateLimits(plan.id, plan.rateLimits);
+      if (plan.quotas !== undefined) assertValidQuotas(plan.id, plan.quotas);
       assertValidModerationSettings(plan);
     }
     this.plans = new Map(plans.map((plan) => [plan.id, plan]));
@@ -62,4 +63,14 @@ export function assertPlanAllowsTier(plan: Plan, modelId: string, tier: ModelTie
   if (!plan.tiers.includes(tier)) {
     throw new DomainError('MODEL_NOT_ALLOWED', `model "${modelId}" is ${tier}; the ${plan.id} plan does not include it`);
   }
+}
+
+function assertValidQuotas(planId: string, quotas: TokenQuotas): void {
+  const positive = (value: unknown) => Number.isInteger(value) && (value as number) > 0;
+  if (!positive(quotas.tokensPerDay) || !positive(quotas.tokensPerMonth)) {
+    throw new Error(`plan "${planId}" quotas need tokensPerDay and tokensPerMonth as positive integers`);
+  }
+  if (quotas.tokensPerDay > quotas.tokensPerMonth) throw new Error(`plan "${planId}" quotas must satisfy tokensPerDay <= tokensPerMonth`);
+  const ratio = quotas.softLimitRatio;
+  if (ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) throw new Error(`plan "${planId}" quotas.softLimitRatio must be in (0, 1]`);
 }

@@ -117,4 +117,13 @@ export class UsageRepository {
     );
     return new Map(rows.map((row) => [row.id, { appliedAt: row.applied_at ? new Date(row.applied_at) : null, costMicros: Number(row.cost_micros) }]));
   }
+
+  /** Tokens a user has used since `since`, from the ledger itself (events not yet in the totals included). */
+  async tokensSince(userId: string, since: Date): Promise<number> {
+    const rows: Array<{ used: string }> = await this.db.query(
+      `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS used FROM usage_events WHERE user_id = $1 AND occurred_at >= $2`,
+      [userId, since],
+    );
+    return Number(rows[0]?.used ?? 0);
+  }
 }
