@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { errorsByCode } from '../metrics/metrics.js';
 import { DomainError, ERROR_STATUS, type ErrorCode } from './domain-error.js';
 
 export interface ErrorBody {
@@ -24,6 +25,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     const error = toDomainError(exception);
+    errorsByCode.inc({ code: error.code });
     if (error.code === 'INTERNAL_ERROR') {
       this.logger.error({ msg: 'unhandled error', requestId: req.id, error: describe(exception) });
     }

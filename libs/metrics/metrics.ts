@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The one Prometheus registry of the process, served at /metrics. */
 export const metricsRegistry = new Registry();
@@ -13,12 +13,79 @@ export const httpRequestDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
-export const httpErrors = new Counter({
-  name: 'gus_http_errors_total',
-  help: 'Error responses by code',
+/** Errors answered to clients, by stable code: plain error responses and `error` events of streams. */
+export const errorsByCode = new Counter({
+  name: 'gus_errors_total',
+  help: 'Errors answered to clients, by code',
   labelNames: ['code'] as const,
   registers: [metricsRegistry],
 });
+
+const MODEL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export const modelCallDuration = new Histogram({
+  name: 'gus_model_call_duration_seconds',
+  help: 'Model call latency (start to last token) by model and outcome',
+  labelNames: ['model', 'outcome'] as const,
+  buckets: MODEL_BUCKETS,
+  registers: [metricsRegistry],
+});
+
+export const modelTimeToFirstToken = new Histogram({
+  name: 'gus_model_time_to_first_token_seconds',
+  help: 'Time to the first token by model',
+  labelNames: ['model'] as const,
+  buckets: MODEL_BUCKETS,
+  registers: [metricsRegistry],
+});
+
+export const modelTokens = new Counter({
+  name: 'gus_model_tokens_total',
+  help: 'Tokens sent to (in) and produced by (out) models, as the model server counted them',
+  labelNames: ['model', 'direction'] as const,
+  registers: [metricsRegistry],
+});
+
+export const moderationFlags = new Counter({
+  name: 'gus_moderation_flags_total',
+  help: 'Moderation and abuse flags by kind',
+  labelNames: ['kind'] as const,
+  registers: [metricsRegistry],
+});
+
+export function recordFlag(kind: string): void {
+  moderationFlags.inc({ kind });
+}
+
+/** The events of a streamed model answer, as far as metrics care. */
+type StreamEvent = { type: 'delta' } | { type: 'done'; promptTokens: number | null; completionTokens: number | null };
+
+/**
+ * Passes a model's stream through unchanged while timing it: time to first token, total latency by
+ * outcome (complete, failed, aborted), and the tokens the server reports.
+ */
+export async function* observeModelCall<E extends StreamEvent>(model: string, events: AsyncIterable<E>, signal: AbortSignal): AsyncIterable<E> {
+  const stopTimer = modelCallDuration.startTimer({ model });
+  const started = performance.now();
+  let first = true;
+  let outcome = 'failed';
+  try {
+    for await (const event of events) {
+      if (event.type === 'delta' && first) {
+        first = false;
+        modelTimeToFirstToken.observe({ model }, (performance.now() - started) / 1000);
+      } else if (event.type === 'done') {
+        if (event.promptTokens) modelTokens.inc({ model, direction: 'in' }, event.promptTokens);
+        if (event.completionTokens) modelTokens.inc({ model, direction: 'out' }, event.completionTokens);
+      }
+      yield event;
+    }
+    outcome = signal.aborted ? 'aborted' : 'complete';
+  } finally {
+    if (signal.aborted && outcome === 'failed') outcome = 'aborted';
+    stopTimer({ outcome });
+  }
+}
 
 /** Times each request; the route label is the route pattern, never the raw URL (bounded cardinality). */
 export function httpMetricsMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -28,4 +95,28 @@ export function httpMetricsMiddleware(req: Request, res: Response, next: NextFun
     end({ method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) });
   });
   next();
+}
+
+type QueueDepths = () => Promise<Array<{ queue: string; waiting: number; active: number; failed: number }>>;
+let readQueueDepths: QueueDepths | null = null;
+
+/** Jobs per queue and state, read from the queue when Prometheus scrapes. */
+export const queueDepth = new Gauge({
+  name: 'gus_queue_jobs',
+  help: 'Background jobs by queue and state (waiting includes delayed retries)',
+  labelNames: ['queue', 'state'] as const,
+  registers: [metricsRegistry],
+  async collect() {
+    if (!readQueueDepths) return;
+    this.reset();
+    for (const { queue, waiting, active, failed } of await readQueueDepths().catch(() => [])) {
+      this.set({ queue, state: 'waiting' }, waiting);
+      this.set({ queue, state: 'active' }, active);
+      this.set({ queue, state: 'failed' }, failed);
+    }
+  },
+});
+
+export function reportQueueDepths(read: QueueDepths): void {
+  readQueueDepths = read;
 }

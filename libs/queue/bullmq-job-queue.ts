@@ -8,6 +8,7 @@ export class BullMqJobQueue extends JobQueue {
   private readonly logger = new Logger('BullMqJobQueue');
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
+  private readonly processed = new Set<string>();
 
   constructor(
     private readonly connection: ConnectionOptions,
@@ -27,6 +28,7 @@ export class BullMqJobQueue extends JobQueue {
     );
     worker.on('error', (error) => this.logger.warn({ msg: 'worker error', queue, error: error.message }));
     this.workers.push(worker);
+    this.processed.add(queue);
   }
 
   async add<T>(queue: string, jobId: string, data: T): Promise<void> {
@@ -42,6 +44,10 @@ export class BullMqJobQueue extends JobQueue {
   async stats(queue: string): Promise<QueueStats> {
     const counts = await this.queue(queue).getJobCounts('waiting', 'active', 'failed', 'delayed');
     return { waiting: (counts.waiting ?? 0) + (counts.delayed ?? 0), active: counts.active ?? 0, failed: counts.failed ?? 0 };
+  }
+
+  names(): string[] {
+    return [...new Set([...this.queues.keys(), ...this.processed])];
   }
 
   async close(): Promise<void> {

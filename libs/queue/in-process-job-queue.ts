@@ -40,6 +40,10 @@ export class InProcessJobQueue extends JobQueue {
     };
   }
 
+  names(): string[] {
+    return [...new Set([...this.handlers.keys(), ...this.waiting.keys()])];
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);

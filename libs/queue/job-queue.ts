@@ -29,6 +29,9 @@ export abstract class JobQueue {
 
   abstract stats(queue: string): Promise<QueueStats>;
 
+  /** The queues this process has added to or works on. */
+  abstract names(): string[];
+
   abstract close(): Promise<void>;
 }
 

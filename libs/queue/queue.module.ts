@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Logger, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { reportQueueDepths } from '../metrics/metrics.js';
 import { BullMqJobQueue } from './bullmq-job-queue.js';
 import { InProcessJobQueue } from './in-process-job-queue.js';
 import { JobQueue } from './job-queue.js';
@@ -11,7 +12,10 @@ class QueueShutdown implements BeforeApplicationShutdown {
   constructor(
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(REDIS) private readonly redis: Redis | null,
-  ) {}
+  ) {
+    // /metrics reads the queue depths when it is scraped.
+    reportQueueDepths(() => Promise.all(queue.names().map(async (name) => ({ queue: name, ...(await queue.stats(name)) }))));
+  }
 
   /** Before the database closes (onApplicationShutdown), so no job runs against a closed pool. */
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { observeModelCall } from '../../libs/metrics/metrics.js';
 import type { ChatEvent, ChatMessage } from './domain/chat-provider.js';
 import { neutraliseControlSequences } from './domain/control-sequences.js';
 import { ModelCatalog, priceTurn, type ModelSpec } from './domain/model-catalog.js';
@@ -39,13 +40,14 @@ export class LlmFacade {
    * become a control token on its way to the model.
    */
   stream(call: ChatCall): AsyncIterable<ChatEvent> {
-    return this.server.providerFor(call.model).stream({
+    const events = this.server.providerFor(call.model).stream({
       model: call.model.id,
       messages: call.messages.map((message) => ({ role: message.role, content: neutraliseControlSequences(message.content) })),
       numCtx: call.contextWindow,
       format: call.format,
       signal: call.signal,
     });
+    return observeModelCall(call.model.id, events, call.signal);
   }
 
   /** The whole answer of a non-interactive call (background jobs such as summaries). */

@@ -7,6 +7,7 @@ import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { toDomainError, toOpenAiError } from '../../../libs/errors/http-error.filter.js';
+import { errorsByCode } from '../../../libs/metrics/metrics.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
@@ -129,6 +130,7 @@ export class ChatCompletionsController {
     } catch (error) {
       if (!res.headersSent) throw error;
       const failure = toDomainError(error);
+      errorsByCode.inc({ code: failure.code });
       writeEvent(res, toOpenAiError(failure));
       stored = { status: failure.status, body: { code: failure.code, message: failure.message } };
     }

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { ErrorBody } from '../../../libs/errors/http-error.filter.js';
+import { errorsByCode } from '../../../libs/metrics/metrics.js';
 
 /** Server-sent events of a streamed turn: message.created, message.delta, message.completed, error. */
 export class TurnEventStream {
@@ -23,6 +24,7 @@ export class TurnEventStream {
   }
 
   error(body: ErrorBody): void {
+    errorsByCode.inc({ code: body.code });
     this.send('error', body);
   }
 
