@@ -5,6 +5,7 @@ import type { AppConfig } from '../libs/config/app-config.js';
 import { ConfigModule } from '../libs/config/config.module.js';
 import { dataSourceOptions } from '../libs/database/data-source.js';
 import { HttpErrorFilter } from '../libs/errors/http-error.filter.js';
+import { LoggingModule } from '../libs/logging/logging.module.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { ConversationModule } from './conversation/conversation.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -21,6 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), autoLoadEntities: true }),
         QueueModule.forRoot(),
         IdentityModule,

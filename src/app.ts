@@ -1,21 +1,22 @@
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { Logger as NestLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DomainError } from '../libs/errors/domain-error.js';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { describeDatabase } from '../libs/database/data-source.js';
-import { createJsonLogger } from '../libs/logging/json-logger.js';
 import { rejectNulCharacters } from '../libs/http/reject-nul.middleware.js';
+import { PayloadAudit } from '../libs/logging/payload-audit.js';
 import { requestIdMiddleware } from '../libs/logging/request-id.middleware.js';
 import { httpMetricsMiddleware } from '../libs/metrics/metrics.js';
 import { AppModule } from './app.module.js';
 
 /** Builds the gus HTTP application (not yet listening). Tests and main.ts both start gus through here. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const logger = createJsonLogger(config.logLevel);
-  logger.log(`database: ${describeDatabase(config)}`, 'Gus');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bufferLogs: false, abortOnError: false, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, abortOnError: false, bodyParser: false });
+  app.useLogger(app.get(Logger));
+  new NestLogger('Gus').log(`database: ${describeDatabase(config)}`);
   app.set('trust proxy', false);
   app.set('etag', false);
   // Request ids first, so that even a body the parser rejects gets an answer that names its request.
@@ -23,6 +24,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.use(httpMetricsMiddleware);
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectNulCharacters);
+  app.use(app.get(PayloadAudit).middleware);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

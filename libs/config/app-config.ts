@@ -48,6 +48,8 @@ export interface AppConfig {
   inactiveAfterSeconds: number;
   /** How often the idle sweeper runs. */
   idleSweepMs: number;
+  /** Redacted request/response payloads of every /v1 call go to the audit table (GUS_PAYLOAD_LOGGING=on). */
+  payloadLogging: boolean;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     systemPromptsPath: resolve(env.GUS_SYSTEM_PROMPTS_FILE || 'config/system-prompts.json'),
     inactiveAfterSeconds: int(env.GUS_INACTIVE_AFTER_SECONDS, 7 * 24 * 3600, 'GUS_INACTIVE_AFTER_SECONDS'),
     idleSweepMs: int(env.GUS_IDLE_SWEEP_MS, 60_000, 'GUS_IDLE_SWEEP_MS'),
+    payloadLogging: ['on', 'true', '1'].includes((env.GUS_PAYLOAD_LOGGING ?? '').toLowerCase()),
   };
 }
 

@@ -15,6 +15,7 @@ export class PlanCatalog {
       }
       assertValidRateLimits(plan.id, plan.rateLimits);
       if (plan.quotas !== undefined) assertValidQuotas(plan.id, plan.quotas);
+      if (plan.payloadLogging !== undefined && typeof plan.payloadLogging !== 'boolean') throw new Error(`plan "${plan.id}" payloadLogging must be true or false`);
       assertValidModerationSettings(plan);
     }
     this.plans = new Map(plans.map((plan) => [plan.id, plan]));
