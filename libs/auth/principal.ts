@@ -17,6 +17,8 @@ export interface PlanPolicy {
   maxMessageTokens?: number;
   /** A suspected prompt injection is refused (`block`, 400 PROMPT_INJECTION) or let through and flagged. Unset: block. */
   injectionPolicy?: InjectionPolicy;
+  /** Suspend a user whose abuse flags (weighted by severity) reach `suspendAfter` within `windowMinutes`. */
+  abuse?: { suspendAfter: number; windowMinutes: number };
   /** Write this plan's users' redacted request and response payloads to the audit table (opt-in). */
   payloadLogging?: boolean;
   /** Tokens (prompt + completion) per UTC day and month; unset: no quota. */

@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { ModelTier, Principal } from '../../libs/auth/principal.js';
 import { assertPlanAllowsTier } from './domain/plan-catalog.js';
+import { UsersService } from './service/users.service.js';
 
-/** Identity's public face for other contexts: what a caller's plan entitles them to. */
+/** Identity's public face for other contexts: what a caller's plan entitles them to, and suspension. */
 @Injectable()
 export class IdentityFacade {
+  constructor(private readonly users: UsersService) {}
+
+  /** Suspends an account at once (403 ACCOUNT_SUSPENDED on every route); an admin lifts it. */
+  async suspend(userId: string): Promise<void> {
+    await this.users.update(userId, { status: 'suspended' });
+  }
+
   /** Throws MODEL_NOT_ALLOWED when the caller's plan lacks the model's tier. */
   assertMayUseModel(principal: Principal, model: { id: string; tier: ModelTier }): void {
     assertPlanAllowsTier(principal.plan, model.id, model.tier);

@@ -3,6 +3,9 @@ import type { Principal } from '../../libs/auth/principal.js';
 import type { InjectionDetection } from './domain/injection-detector.js';
 import type { InputScreening } from './domain/input-policy.js';
 import type { MeasuredMessage } from './domain/message-policy.js';
+import { DomainError } from '../../libs/errors/domain-error.js';
+import { PromptInjectionError } from './domain/input-policy.js';
+import { AbuseMonitor } from './service/abuse-monitor.service.js';
 import { MessageValidationService } from './service/message-validation.service.js';
 
 export type { InjectionDetection, InjectionSignal } from './domain/injection-detector.js';
@@ -18,11 +21,34 @@ export type { MeasuredMessage } from './domain/message-policy.js';
  */
 @Injectable()
 export class ModerationFacade {
-  constructor(private readonly validation: MessageValidationService) {}
+  constructor(
+    private readonly validation: MessageValidationService,
+    private readonly abuse: AbuseMonitor,
+  ) {}
 
-  /** A user message; `measured.tokens` (from LlmFacade.countTokens) is checked against the plan's maxMessageTokens. */
-  validateUserMessage(principal: Principal, content: string, measured?: MeasuredMessage): InputScreening {
-    return this.validation.validateUserMessage(principal, content, measured);
+  /**
+   * A user message; `measured.tokens` (from LlmFacade.countTokens) is checked against the plan's
+   * maxMessageTokens. Every message, refusal and flagged injection also feeds abuse detection.
+   */
+  validateUserMessage(principal: Principal, content: string, measured?: MeasuredMessage, conversationId: string | null = null): InputScreening {
+    let screening: InputScreening;
+    try {
+      screening = this.validation.validateUserMessage(principal, content, measured);
+    } catch (error) {
+      this.observeRefusal(principal, conversationId, error);
+      throw error;
+    }
+    if (screening.flagged) this.abuse.observeViolation(principal, conversationId, 'prompt_injection', { score: screening.injection.score, signals: screening.injection.signals.map((s) => s.rule) });
+    this.abuse.observeMessage(principal, conversationId, content);
+    return screening;
+  }
+
+  private observeRefusal(principal: Principal, conversationId: string | null, error: unknown): void {
+    if (error instanceof PromptInjectionError) {
+      this.abuse.observeViolation(principal, conversationId, 'prompt_injection_blocked', { score: error.detection.score, signals: error.detection.signals.map((s) => s.rule) });
+    } else if (error instanceof DomainError && error.code === 'FORBIDDEN_CONTENT') {
+      this.abuse.observeViolation(principal, conversationId, 'forbidden_content', { message: error.message });
+    }
   }
 
   /** A user-supplied system prompt (conversation or request layer): the same checks, but blank is allowed. */

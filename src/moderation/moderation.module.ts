@@ -1,10 +1,17 @@
 import { Module } from '@nestjs/common';
+import { IdentityModule } from '../identity/identity.module.js';
+import { AdminFlagsController } from './controller/admin-flags.controller.js';
 import { ModerationFacade } from './moderation.facade.js';
+import { FlagRepository } from './repository/flag.repository.js';
 import { forbiddenContentProvider } from './repository/forbidden-terms.file.js';
+import { AbuseMonitor } from './service/abuse-monitor.service.js';
+import { FlagsService } from './service/flags.service.js';
 import { MessageValidationService } from './service/message-validation.service.js';
 
 @Module({
-  providers: [forbiddenContentProvider, MessageValidationService, ModerationFacade],
+  imports: [IdentityModule],
+  controllers: [AdminFlagsController],
+  providers: [forbiddenContentProvider, MessageValidationService, FlagRepository, FlagsService, AbuseMonitor, ModerationFacade],
   exports: [ModerationFacade],
 })
 export class ModerationModule {}

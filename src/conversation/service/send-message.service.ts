@@ -72,7 +72,7 @@ export class SendMessageService {
   async send(principal: Principal, conversationId: string, input: SendMessageInput, context: TurnRequestContext): Promise<TurnResult> {
     const conversation = await this.writableConversation(principal, conversationId);
     const tokenCount = this.llm.countTokens(input.content);
-    const screening = this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount });
+    const screening = this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount }, conversation.id);
     const validation = { checks: checksRun(principal), injectionScore: screening.injection.score, flagged: screening.flagged };
     if (input.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
     const model = this.allowedModel(principal, input.model ?? conversation.model);

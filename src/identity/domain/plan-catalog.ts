@@ -15,6 +15,9 @@ export class PlanCatalog {
       }
       assertValidRateLimits(plan.id, plan.rateLimits);
       if (plan.quotas !== undefined) assertValidQuotas(plan.id, plan.quotas);
+      if (plan.abuse !== undefined && !(Number.isInteger(plan.abuse.suspendAfter) && plan.abuse.suspendAfter > 0 && plan.abuse.windowMinutes > 0)) {
+        throw new Error(`plan "${plan.id}" abuse needs suspendAfter (a positive integer) and windowMinutes (> 0)`);
+      }
       if (plan.payloadLogging !== undefined && typeof plan.payloadLogging !== 'boolean') throw new Error(`plan "${plan.id}" payloadLogging must be true or false`);
       assertValidModerationSettings(plan);
     }

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
-import { recordFlag } from '../../../libs/metrics/metrics.js';
 import { ForbiddenContent } from '../domain/forbidden-content.js';
 import { detectInjection, type InjectionDetection } from '../domain/injection-detector.js';
 import { DEFAULT_INJECTION_POLICY, applyInjectionPolicy, refuseForbiddenContent, type InputScreening, type InputSubject } from '../domain/input-policy.js';
@@ -33,12 +32,8 @@ export class MessageValidationService {
   private screen(principal: Principal, text: string, subject: InputSubject): InputScreening {
     const screening = toScreeningText(text);
     const forbidden = this.forbidden.find(screening);
-    if (forbidden) {
-      recordFlag('forbidden_content');
-      throw refuseForbiddenContent(forbidden, subject);
-    }
+    if (forbidden) throw refuseForbiddenContent(forbidden, subject);
     const injection = detectInjection(screening);
-    if (injection.suspected) recordFlag((principal.plan.injectionPolicy ?? DEFAULT_INJECTION_POLICY) === 'block' ? 'prompt_injection_blocked' : 'prompt_injection_flagged');
     return applyInjectionPolicy(injection, principal.plan.injectionPolicy ?? DEFAULT_INJECTION_POLICY, subject);
   }
 }
