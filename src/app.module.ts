@@ -1,11 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { ConfigModule } from '../libs/config/config.module.js';
 import { dataSourceOptions } from '../libs/database/data-source.js';
 import { HttpErrorFilter } from '../libs/errors/http-error.filter.js';
 import { LoggingModule } from '../libs/logging/logging.module.js';
+import { HandlerSpanInterceptor } from '../libs/tracing/handler-span.interceptor.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { ConversationModule } from './conversation/conversation.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -32,7 +33,10 @@ export class AppModule {
         ModerationModule,
         HealthModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: HandlerSpanInterceptor },
+      ],
     };
   }
 }

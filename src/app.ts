@@ -10,6 +10,7 @@ import { rejectNulCharacters } from '../libs/http/reject-nul.middleware.js';
 import { PayloadAudit } from '../libs/logging/payload-audit.js';
 import { requestIdMiddleware } from '../libs/logging/request-id.middleware.js';
 import { httpMetricsMiddleware } from '../libs/metrics/metrics.js';
+import { traceIdMiddleware } from '../libs/tracing/tracing.js';
 import { AppModule } from './app.module.js';
 
 /** Builds the gus HTTP application (not yet listening). Tests and main.ts both start gus through here. */
@@ -21,6 +22,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.set('etag', false);
   // Request ids first, so that even a body the parser rejects gets an answer that names its request.
   app.use(requestIdMiddleware);
+  app.use(traceIdMiddleware);
   app.use(httpMetricsMiddleware);
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectNulCharacters);

@@ -1,18 +1,22 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { Logger } from '@nestjs/common';
 import { loadConfig } from '../libs/config/app-config.js';
-import { createApp } from './app.js';
+import { startTracing } from '../libs/tracing/tracing.js';
 
 // A .env file may set the environment (PRODUCT.md §5); real environment variables win.
 if (existsSync('.env')) process.loadEnvFile('.env');
+// Tracing starts before the application's modules load, so that its instrumentations can patch them.
+const tracing = await startTracing();
 const config = loadConfig();
+const [{ Logger }, { createApp }] = await Promise.all([import('@nestjs/common'), import('./app.js')]);
 const app = await createApp(config);
+const logger = new Logger('Gus');
+logger.log(tracing);
 if (config.role === 'worker') {
   await app.init();
-  new Logger('Gus').log('running background workers only (GUS_ROLE=worker)');
+  logger.log('running background workers only (GUS_ROLE=worker)');
 } else {
   await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as { port: number };
-  new Logger('Gus').log(`listening on http://${config.host}:${port} (OpenAPI at /docs)`);
+  logger.log(`listening on http://${config.host}:${port} (OpenAPI at /docs)`);
 }

@@ -32,7 +32,7 @@ describe('the audit timeline of a conversation (PostgreSQL + Redis)', () => {
     });
     expect(trace.turns).toHaveLength(2);
     const [ok, bad] = trace.turns;
-    expect(ok).toMatchObject({ userMessageId: first.body.userMessage.id, assistantMessageId: first.body.assistantMessage.id, status: 'complete', traceId: first.headers.get('x-request-id') });
+    expect(ok).toMatchObject({ userMessageId: first.body.userMessage.id, assistantMessageId: first.body.assistantMessage.id, status: 'complete', traceId: first.headers.get('x-trace-id') });
     expect(ok.steps.map((s: { step: string }) => s.step)).toEqual(['received', 'validated', 'context built', 'model called', 'stored', 'billed']);
     const step = (turn: { steps: Array<{ step: string }> }, name: string) => turn.steps.find((s) => s.step === name) as Record<string, any>;
     expect(step(ok, 'validated')).toMatchObject({ checks: expect.arrayContaining(['not empty', 'forbidden content']), injectionScore: expect.any(Number), flagged: false });

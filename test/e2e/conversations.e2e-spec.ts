@@ -57,7 +57,8 @@ describe('conversations over HTTP (PostgreSQL + Redis)', () => {
     expect(assistantMessage.ttftMs).toBeLessThanOrEqual(assistantMessage.latencyMs);
     expect(Date.parse(assistantMessage.completedAt)).toBeGreaterThanOrEqual(Date.parse(assistantMessage.createdAt));
     expect(Date.parse(assistantMessage.createdAt)).toBeGreaterThanOrEqual(Date.parse(userMessage.createdAt));
-    expect(assistantMessage.traceId).toBe(turn.headers.get('x-request-id'));
+    expect(assistantMessage.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(assistantMessage.traceId).toBe(turn.headers.get('x-trace-id'));
     expect(usage).toMatchObject({ promptTokens: assistantMessage.promptTokens, completionTokens: 12, totalTokens: assistantMessage.promptTokens + 12 });
 
     // What reached the model: the system prompt, then the user message, through the real ollama client.

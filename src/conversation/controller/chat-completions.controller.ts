@@ -39,7 +39,7 @@ export class ChatCompletionDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) user?: string;
 }
 
-type RequestWithId = Request & { id: string };
+type RequestWithId = Request & { id: string; traceId?: string };
 const seconds = (): number => Math.floor(Date.now() / 1000);
 
 const toUsage = (completion: ChatCompletion) => ({
@@ -94,7 +94,7 @@ export class ChatCompletionsController {
   }
 
   private async json(principal: Principal, request: ChatCompletionRequest, req: RequestWithId, res: Response, signal: AbortSignal): Promise<StoredResponse> {
-    const completion = await this.completions.complete(principal, request, { signal, traceId: req.id, setHeader: (name, value) => res.setHeader(name, value) });
+    const completion = await this.completions.complete(principal, request, { signal, traceId: req.traceId ?? req.id, setHeader: (name, value) => res.setHeader(name, value) });
     if (completion.conversationId) res.setHeader('X-Conversation-Id', completion.conversationId);
     const response = toCompletionResponse(completion, seconds());
     res.status(200).json(response);
@@ -112,7 +112,7 @@ export class ChatCompletionsController {
     try {
       const completion = await this.completions.complete(principal, request, {
         signal,
-        traceId: req.id,
+        traceId: req.traceId ?? req.id,
         setHeader: (name, value) => {
           if (!res.headersSent) res.setHeader(name, value);
         },

@@ -24,7 +24,7 @@ import {
 import { TurnEventStream } from './turn-event-stream.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
-type RequestWithId = Request & { id: string };
+type RequestWithId = Request & { id: string; traceId?: string };
 
 const toTurnResponse = (turn: TurnResult) => ({
   userMessage: turn.userMessage ? toMessageResponse(turn.userMessage) : null,
@@ -182,7 +182,7 @@ export class ConversationsController {
   }
 
   private async json(req: RequestWithId, res: Response, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
-    const response = toTurnResponse(await run({ signal, traceId: req.id, setHeader: (name, value) => res.setHeader(name, value) }));
+    const response = toTurnResponse(await run({ signal, traceId: req.traceId ?? req.id, setHeader: (name, value) => res.setHeader(name, value) }));
     res.status(201).json(response);
     return { status: 201, body: response };
   }
@@ -192,7 +192,7 @@ export class ConversationsController {
     try {
       const turn = await run({
         signal,
-        traceId: req.id,
+        traceId: req.traceId ?? req.id,
         setHeader: (name, value) => {
           if (!res.headersSent) res.setHeader(name, value);
         },

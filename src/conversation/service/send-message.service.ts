@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../../libs/auth/principal.js';
+import { annotateActiveSpan } from '../../../libs/tracing/tracing.js';
 import { DomainError, invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { IdentityFacade } from '../../identity/identity.facade.js';
 import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
@@ -87,6 +88,7 @@ export class SendMessageService {
       format: input.format,
     });
     const userMessage = newMessage!;
+    annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.user_message_id': userMessage.id, 'gus.model': model.id });
     const reservation = await this.reserveTokens(principal, prompt, context);
     try {
       await this.messages.insertMessage(userMessage, { makeCurrentLeaf: true });
@@ -151,6 +153,7 @@ export class SendMessageService {
     result: { userMessage: Message | null; validation: TurnContext['validation']; reservation: QuotaReservation },
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
+    annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.message_id': assistantId });
     const outcome = await callModel(this.llm, {
       model,
       messages: prompt.messages,
