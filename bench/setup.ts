@@ -22,7 +22,7 @@ const SEED_CONTENT = 'Seed turn: please remember that my favourite colour is gre
 const SETUP_PARALLELISM = 8;
 
 /**
- * A copy of the plan catalogue where the bench's plan (pro) has rate limits no run can reach: the bench
+ * A copy of the plan catalogue where the bench's plan (pro) has rate limits, quotas and an abuse threshold no run can reach: the bench
  * measures what a turn costs, and the limiter would otherwise answer 429 after a few hundred turns.
  * The limiter still counts every request, so its cost is part of the figures.
  */
@@ -33,6 +33,10 @@ export async function writeBenchPlans(sourcePath: string, targetDir: string): Pr
   for (const plan of catalogue.plans) {
     if (plan.id === 'pro' && typeof plan.rateLimits === 'object' && plan.rateLimits !== null) {
       plan.rateLimits = { ...plan.rateLimits, perMinute: unreachable, perHour: unreachable, perDay: unreachable };
+      // The bench is a bot by design: its user trips the abuse detectors (their flags are part of the measured cost)
+      // but must not be suspended, nor run out of tokens.
+      plan.abuse = { suspendAfter: unreachable, windowMinutes: 1 };
+      plan.quotas = { tokensPerDay: unreachable * 1000, tokensPerMonth: unreachable * 1000 };
       raised = true;
     }
   }

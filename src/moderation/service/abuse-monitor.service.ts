@@ -17,6 +17,9 @@ import {
 import { FlagRepository } from '../repository/flag.repository.js';
 
 const DEFAULT_ABUSE = { suspendAfter: 10, windowMinutes: 60 };
+/** A detector's finding is recorded at most once a minute per user (refusals are recorded each time). */
+const DETECTOR_KINDS = new Set<FlagKind>(['repeated_message', 'near_duplicate_message', 'bot_timing', 'repeated_violations']);
+const REPEAT_FLAG_AFTER_MS = 60_000;
 const MAX_USERS = 100_000;
 
 /**
@@ -31,6 +34,7 @@ export class AbuseMonitor {
   private readonly logger = new Logger('AbuseMonitor');
   private readonly messages = new Map<string, SeenMessage[]>();
   private readonly violations = new Map<string, number[]>();
+  private readonly lastFlagged = new Map<string, number>();
 
   constructor(
     private readonly flags: FlagRepository,
@@ -54,7 +58,14 @@ export class AbuseMonitor {
     this.record(principal, conversationId, [{ kind, evidence }, ...(repeated ? [repeated] : [])]);
   }
 
-  private record(principal: Principal, conversationId: string | null, findings: FlagFinding[]): void {
+  private record(principal: Principal, conversationId: string | null, all: FlagFinding[], now = Date.now()): void {
+    const findings = all.filter((finding) => {
+      if (!DETECTOR_KINDS.has(finding.kind)) return true;
+      const key = `${principal.userId}:${finding.kind}`;
+      if (now - (this.lastFlagged.get(key) ?? -Infinity) < REPEAT_FLAG_AFTER_MS) return false;
+      this.remember(this.lastFlagged, key, now);
+      return true;
+    });
     if (findings.length === 0) return;
     void this.write(principal, conversationId, findings).catch((error: unknown) => this.logger.warn({ msg: 'could not record abuse flags', error: String(error) }));
   }
