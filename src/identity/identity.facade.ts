@@ -17,8 +17,4 @@ export class IdentityFacade {
   assertMayUseModel(principal: Principal, model: { id: string; tier: ModelTier }): void {
     assertPlanAllowsTier(principal.plan, model.id, model.tier);
   }
-
-  mayUseTier(principal: Principal, tier: ModelTier): boolean {
-    return principal.plan.tiers.includes(tier);
-  }
 }

@@ -30,10 +30,6 @@ export class LlmFacade {
     return this.catalog.resolve(id);
   }
 
-  models(): ModelSpec[] {
-    return this.catalog.all();
-  }
-
   /**
    * Streams the answer; throws DomainError LLM_ERROR / LLM_UNAVAILABLE / LLM_TIMEOUT. Every message's
    * text has its chat-template control sequences neutralised first: no text, whoever wrote it, can

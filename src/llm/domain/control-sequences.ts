@@ -12,10 +12,3 @@ const JOINER = '\u2060';
 export function neutraliseControlSequences(text: string): string {
   return text.replace(CONTROL_SEQUENCE, (sequence) => sequence[0] + JOINER + sequence.slice(1));
 }
-
-export function containsControlSequence(text: string): boolean {
-  CONTROL_SEQUENCE.lastIndex = 0;
-  const found = CONTROL_SEQUENCE.test(text);
-  CONTROL_SEQUENCE.lastIndex = 0;
-  return found;
-}
