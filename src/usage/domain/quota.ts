@@ -3,6 +3,8 @@ import { DomainError } from '../../../libs/errors/domain-error.js';
 
 export type QuotaPeriod = 'day' | 'month';
 
+export const DEFAULT_SOFT_LIMIT_RATIO = 0.8;
+
 export interface PeriodWindow {
   period: QuotaPeriod;
   /** Identifies the period: 2026-11-24 or 2026-11. */
@@ -10,6 +12,9 @@ export interface PeriodWindow {
   start: Date;
   resetsAt: Date;
 }
+
+/** Tokens counted against the day and the month, in that order. */
+export type PeriodTotals = [day: number, month: number];
 
 /** The UTC day and month `at` falls in. */
 export function quotaWindows(at: Date): [PeriodWindow, PeriodWindow] {
@@ -26,26 +31,52 @@ export function quotaWindows(at: Date): [PeriodWindow, PeriodWindow] {
 
 export const limitOf = (quotas: TokenQuotas, period: QuotaPeriod): number => (period === 'day' ? quotas.tokensPerDay : quotas.tokensPerMonth);
 
-/** What the counters said when a reservation was tried: the totals after it, or which period refused it. */
-export type ReservationVerdict = { granted: true; totals: [number, number] } | { granted: false; refusedBy: QuotaPeriod; totals: [number, number] };
+export const quotaLimits = (quotas: TokenQuotas): PeriodTotals => [quotas.tokensPerDay, quotas.tokensPerMonth];
 
-/** 429 QUOTA_EXCEEDED naming the period and limit, with Retry-After until that period resets. */
-export function quotaExceeded(quotas: TokenQuotas, period: QuotaPeriod, window: PeriodWindow, now: Date): DomainError {
-  const retryAfter = Math.max(1, Math.ceil((window.resetsAt.getTime() - now.getTime()) / 1000));
-  return new DomainError(
-    'QUOTA_EXCEEDED',
-    `the ${period === 'day' ? 'daily' : 'monthly'} token quota of ${limitOf(quotas, period)} is used up; it resets at ${window.resetsAt.toISOString()}`,
-    { 'Retry-After': String(retryAfter) },
-  );
+/**
+ * The period that refuses `tokens` more on top of `used` (reservations included), or null when both have
+ * room. The month is named first: it resets last, so its Retry-After is the one that is worth waiting for.
+ * The Redis script (service/quota-counters.ts) takes the same decision inside Redis.
+ */
+export function refusingPeriod(used: PeriodTotals, tokens: number, limits: PeriodTotals): QuotaPeriod | null {
+  if (used[1] + tokens > limits[1]) return 'month';
+  if (used[0] + tokens > limits[0]) return 'day';
+  return null;
 }
 
-/** Warnings for each period whose total passed the soft limit. */
-export function softWarnings(quotas: TokenQuotas, totals: [number, number]): string[] {
-  const ratio = quotas.softLimitRatio ?? 0.8;
+/** What the counters said when a reservation was tried: the totals after it, or which period refused it (totals before). */
+export type ReservationVerdict = { granted: true; totals: PeriodTotals } | { granted: false; refusedBy: QuotaPeriod; totals: PeriodTotals };
+
+/** Reserves `tokens` on both periods or on neither. */
+export function decideReservation(used: PeriodTotals, tokens: number, limits: PeriodTotals): ReservationVerdict {
+  const refusedBy = refusingPeriod(used, tokens, limits);
+  if (refusedBy) return { granted: false, refusedBy, totals: used };
+  return { granted: true, totals: [used[0] + tokens, used[1] + tokens] };
+}
+
+const periodName = (period: QuotaPeriod): string => (period === 'day' ? 'daily' : 'monthly');
+
+/** Whole seconds until the window resets (at least 1), for Retry-After. */
+export const secondsUntilReset = (window: PeriodWindow, now: Date): number => Math.max(1, Math.ceil((window.resetsAt.getTime() - now.getTime()) / 1000));
+
+/** 429 QUOTA_EXCEEDED naming the period, its limit and what is left, with Retry-After until that period resets. */
+export function quotaExceeded(quotas: TokenQuotas, verdict: { refusedBy: QuotaPeriod; totals: PeriodTotals }, requested: number, window: PeriodWindow, now: Date): DomainError {
+  const period = verdict.refusedBy;
+  const limit = limitOf(quotas, period);
+  const left = Math.max(0, limit - verdict.totals[period === 'day' ? 0 : 1]);
+  const why = left === 0 ? 'is used up' : `has ${left} tokens left, fewer than this turn may use (${requested})`;
+  return new DomainError('QUOTA_EXCEEDED', `the ${periodName(period)} token quota of ${limit} ${why}; it resets at ${window.resetsAt.toISOString()}`, {
+    'Retry-After': String(secondsUntilReset(window, now)),
+  });
+}
+
+/** Warnings for each period whose total (reservations included) reached the soft limit. */
+export function softWarnings(quotas: TokenQuotas, totals: PeriodTotals): string[] {
+  const ratio = quotas.softLimitRatio ?? DEFAULT_SOFT_LIMIT_RATIO;
   const warnings: string[] = [];
   (['day', 'month'] as const).forEach((period, i) => {
     const limit = limitOf(quotas, period);
-    if (totals[i]! >= ratio * limit) warnings.push(`${Math.min(100, Math.floor((100 * totals[i]!) / limit))}% of the ${period === 'day' ? 'daily' : 'monthly'} token quota (${limit}) is used`);
+    if (totals[i]! >= ratio * limit) warnings.push(`${Math.min(100, Math.floor((100 * totals[i]!) / limit))}% of the ${periodName(period)} token quota (${limit}) is used`);
   });
   return warnings;
 }

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { Redis } from 'ioredis';
+import type { PeriodTotals } from '../../src/usage/domain/quota.js';
+import { RedisQuotaCounters, type CounterKeys, type LedgerStart } from '../../src/usage/service/quota-counters.js';
+import { REDIS_URL, deleteRedisKeys, eventually } from './support/gus-harness.js';
+
+/** A ledger that answers after a few milliseconds, like the database, and can change between reads. */
+function ledger(used: PeriodTotals, ttlMs: PeriodTotals = [60_000, 120_000]): LedgerStart & { value: PeriodTotals; reads: number } {
+  const start = {
+    value: used,
+    reads: 0,
+    ttlMs,
+    used: async () => {
+      start.reads++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return start.value;
+    },
+  };
+  return start;
+}
+
+const sharedClientOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true } as const; // as libs/queue/redis.ts
+
+/** The Lua scripts on the real Redis, without HTTP in between: several clients, like several instances. */
+describe('Redis token quota counters (real Redis)', () => {
+  const prefix = `gus-test-${randomBytes(6).toString('hex')}`;
+  const clients = Array.from({ length: 4 }, () => new Redis(REDIS_URL, sharedClientOptions));
+  const counters = clients.map((client) => new RedisQuotaCounters(client));
+  const keysOf = (user: string): CounterKeys => ({ day: `${prefix}:quota:{${user}}:day`, month: `${prefix}:quota:{${user}}:month` });
+  const read = async (keys: CounterKeys) => (await clients[0]!.mget(keys.day, keys.month)).map((v) => (v === null ? null : Number(v)));
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.quit()));
+    await deleteRedisKeys(prefix);
+  });
+
+  it('grants exactly what fits of 1,000 concurrent reservations from four clients, all starting from the ledger at once', async () => {
+    const keys = keysOf('race');
+    const start = ledger([350, 350]);
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => counters[i % 4]!.reserve(keys, 7, [1050, 100_000], start)));
+    expect(results.filter((r) => r.verdict.granted)).toHaveLength(100); // (1050 − 350) / 7
+    expect(results.filter((r) => !r.verdict.granted).every((r) => !r.verdict.granted && r.verdict.refusedBy === 'day')).toBe(true);
+    expect(start.reads).toBeGreaterThan(1); // many initialisers raced; the first one's start held
+    expect(await read(keys)).toEqual([1050, 1050]);
+  });
+
+  it('keeps each counter past the end of its period', async () => {
+    const keys = keysOf('ttl');
+    await counters[0]!.reserve(keys, 1, [100, 1000], ledger([0, 0], [3_600_000, 86_400_000]));
+    expect(await clients[0]!.pttl(keys.day)).toBeGreaterThan(3_590_000);
+    expect(await clients[0]!.pttl(keys.month)).toBeGreaterThan(86_390_000);
+  });
+
+  it('settles concurrent turns exactly (negative deltas too), and never revives a counter that is gone', async () => {
+    const keys = keysOf('settle');
+    const start = ledger([0, 0]);
+    const reservations = await Promise.all(Array.from({ length: 200 }, (_, i) => counters[i % 4]!.reserve(keys, 50, [100_000, 100_000], start)));
+    await Promise.all(reservations.map((r, i) => counters[i % 4]!.settle(r.ticket, i % 2 === 0 ? -38 : 10))); // used 12, or 60
+    expect(await read(keys)).toEqual([100 * 12 + 100 * 60, 100 * 12 + 100 * 60]);
+    await clients[0]!.del(keys.day);
+    await counters[1]!.settle(reservations[0]!.ticket, -5);
+    expect(await read(keys)).toEqual([null, 7195]);
+  });
+
+  it('names the month when the month refuses, with the totals before the refusal', async () => {
+    const keys = keysOf('month');
+    const { verdict } = await counters[2]!.reserve(keys, 10, [100, 1000], ledger([0, 995]));
+    expect(verdict).toEqual({ granted: false, refusedBy: 'month', totals: [0, 995] });
+    expect(await read(keys)).toEqual([0, 995]);
+  });
+
+  it('starts again from the ledger when Redis lost a counter', async () => {
+    const keys = keysOf('lost');
+    const start = ledger([10, 10]);
+    await counters[0]!.reserve(keys, 20, [1000, 1000], start);
+    await clients[0]!.del(keys.day, keys.month); // a restart without persistence, an eviction
+    start.value = [30, 500]; // the turn was written to the ledger meanwhile, and older days of the month are in it
+    const { verdict } = await counters[3]!.reserve(keys, 5, [1000, 1000], start);
+    expect(verdict).toEqual({ granted: true, totals: [35, 505] });
+  });
+
+  it('counts in memory, from the ledger, while Redis does not answer, still all or nothing', async () => {
+    const unreachable = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      const offline = new RedisQuotaCounters(unreachable);
+      const results = await Promise.all(Array.from({ length: 20 }, () => offline.reserve(keysOf('offline'), 10, [100, 1000], ledger([30, 30]))));
+      expect(results.filter((r) => r.verdict.granted)).toHaveLength(7);
+      await offline.settle(results[0]!.ticket, -10);
+      expect((await offline.reserve(keysOf('offline'), 10, [100, 1000], ledger([0, 0]))).verdict.granted).toBe(true);
+    } finally {
+      unreachable.disconnect();
+    }
+  });
+
+  it('after a cut-off, rebuilds from the ledger the counters it counted in memory, so nothing counted meanwhile is lost', async () => {
+    const target = new URL(REDIS_URL);
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+    await proxy.start();
+    const client = new Redis(`redis://127.0.0.1:${proxy.port}`, { ...sharedClientOptions, retryStrategy: () => 50 });
+    client.on('error', () => undefined);
+    try {
+      const cutOff = new RedisQuotaCounters(client);
+      const keys = keysOf('partition');
+      const start = ledger([0, 0]);
+      const before = await cutOff.reserve(keys, 100, [1000, 10_000], start); // in Redis
+      expect(before.verdict.granted).toBe(true);
+
+      await proxy.cut();
+      await eventually(async () => expect(client.status).not.toBe('ready'));
+      start.value = [0, 0];
+      const during = await cutOff.reserve(keys, 300, [1000, 10_000], start); // in memory, from the ledger
+      expect(during.verdict).toEqual({ granted: true, totals: [300, 300] });
+      await cutOff.settle(before.ticket, -60); // Redis misses this one: the counter is rebuilt later
+      await cutOff.settle(during.ticket, -250);
+      expect(await read(keys)).toEqual([100, 100]); // what Redis still believes
+
+      start.value = [90, 90]; // the ledger has both turns now: 40 + 50
+      await proxy.start();
+      await eventually(async () => expect(client.status).toBe('ready'), 5000);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // a command that failed while reconnecting pauses Redis for 1 s
+      const after = await cutOff.reserve(keys, 10, [1000, 10_000], start);
+      expect(after.verdict).toEqual({ granted: true, totals: [100, 100] });
+      expect(await read(keys)).toEqual([100, 100]);
+    } finally {
+      client.disconnect();
+      await proxy.cut();
+    }
+  });
+});
+
+/** A TCP relay to Redis that can be cut off and restored on the same port: a network partition, Redis keeping its data. */
+class TcpProxy {
+  port = 0;
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    private readonly host: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const server = net.createServer((inbound) => {
+      const outbound = net.connect(this.targetPort, this.host);
+      for (const socket of [inbound, outbound]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => (inbound.destroy(), outbound.destroy()));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
