@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { AutocannonRequest } from 'autocannon';
-import llama3Tokenizer from 'llama3-tokenizer-js';
 import pg from 'pg';
+import { countLlama3Tokens } from '../src/llm/service/llama3-token-counter.js';
 import { GusApi } from './gus-api.js';
 import { runLoad, type CaseResult } from './load.js';
 
@@ -54,7 +54,7 @@ const SEED_SQL = `
 
 const FINISH_SQL = `UPDATE conversations SET current_leaf_id = ${v4Of("$1::text || ':' || ($2::int - 1)")}, message_count = $2, last_message_at = now() WHERE id = $1::uuid`;
 
-export const messageTokens = (): number => llama3Tokenizer.encode(BIG_MESSAGE, { bos: false, eos: false }).length;
+export const messageTokens = (): number => countLlama3Tokens(BIG_MESSAGE);
 
 /** Creates the two conversations through the API (so they belong to the bench user); seeding comes after. */
 export async function createContextConversations(gusUrl: string, apiKey: string): Promise<ContextConversation[]> {

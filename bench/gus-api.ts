@@ -50,7 +50,7 @@ export class GusApi {
 }
 
 /** Polls GET /health/ready until it answers 200; gives up after `timeoutMs` or when `gone` settles. */
-export async function waitForReady(baseUrl: string, timeoutMs: number, gone: Promise<string>): Promise<void> {
+export async function waitForReady(baseUrl: string, timeoutMs: number, gone: Promise<string>, pollMs = 100): Promise<void> {
   let exited: string | undefined;
   void gone.then((how) => (exited = how));
   const deadline = Date.now() + timeoutMs;
@@ -64,7 +64,7 @@ export async function waitForReady(baseUrl: string, timeoutMs: number, gone: Pro
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   throw new Error(`gus was not ready within ${timeoutMs} ms (last answer: ${last})`);
 }

@@ -1,6 +1,7 @@
 import autocannon, { type AutocannonInstance, type AutocannonRequest } from 'autocannon';
+import { cpuTimeMs, sampleRss } from './processes.js';
 
-export type Target = 'gus' | 'simulator';
+export type Target = 'gus' | 'simulator' | 'portkey';
 
 export interface LoadCase {
   name: string;
@@ -35,7 +36,16 @@ export interface CaseResult {
   statusCodes: Record<string, number>;
   /** First few non-2xx bodies and request errors, to tell what went wrong. */
   problems: string[];
+  /** With `serverPid`: the serving process's CPU time (user + system) per completed response, in ms. */
+  cpuMsPerRequest?: number;
+  /** The part of it spent in the kernel (system calls: sockets, pipes). */
+  systemCpuMsPerRequest?: number;
+  /** With `serverPid`: the serving process's highest resident set size during the run, in MB. */
+  maxRssMb?: number;
 }
+
+/** A run lasts a fixed time, or until a fixed number of requests is done (CPU per request is read over those). */
+export type RunLength = { durationS: number } | { amount: number };
 
 const MAX_PROBLEMS = 5;
 
@@ -46,8 +56,13 @@ export function stopCurrentLoad(): void {
   current?.stop();
 }
 
-/** Drives one case for `durationS` seconds with a fixed number of keep-alive connections. */
-export async function runLoad(loadCase: LoadCase, durationS: number): Promise<CaseResult> {
+/**
+ * Drives one case with a fixed number of keep-alive connections, for a time or a number of requests. With
+ * `serverPid`, the serving process's own CPU time over the run is divided by the responses it completed:
+ * CPU per request holds on a noisy machine, where wall-clock figures do not.
+ */
+export async function runLoad(loadCase: LoadCase, length: number | RunLength, serverPid?: number): Promise<CaseResult> {
+  const run: RunLength = typeof length === 'number' ? { durationS: length } : length;
   const latencies: number[] = [];
   const problems: string[] = [];
   const note = (text: string): void => {
@@ -57,7 +72,7 @@ export async function runLoad(loadCase: LoadCase, durationS: number): Promise<Ca
   const instance = autocannon({
     url: loadCase.origin,
     connections: loadCase.connections,
-    duration: durationS,
+    ...('amount' in run ? { amount: run.amount } : { duration: run.durationS }),
     timeout: 30,
     // Each connection gets its own fixed request (for gus: its own conversation), see run-bench.ts.
     setupClient: (client) => {
@@ -71,8 +86,14 @@ export async function runLoad(loadCase: LoadCase, durationS: number): Promise<Ca
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTimeMs);
   });
   instance.on('reqError', (error) => note(`request error: ${error.message}`));
+  const cpuBefore = serverPid ? cpuTimeMs(serverPid) : { user: 0, system: 0 };
+  const rss = serverPid ? sampleRss(serverPid) : null;
   try {
     const result = await instance;
+    const cpuAfter = serverPid ? cpuTimeMs(serverPid) : cpuBefore;
+    const cpuMs = cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system;
+    const systemMs = cpuAfter.system - cpuBefore.system;
+    const maxRssMb = rss?.stop();
     const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, stat]) => [code, stat.count]));
     return {
       name: loadCase.name,
@@ -87,11 +108,15 @@ export async function runLoad(loadCase: LoadCase, durationS: number): Promise<Ca
       timeouts: result.timeouts,
       statusCodes,
       problems,
+      ...(serverPid ? { cpuMsPerRequest: round(cpuMs / responses(statusCodes), 4), systemCpuMsPerRequest: round(systemMs / responses(statusCodes), 4), maxRssMb } : {}),
     };
   } finally {
+    rss?.stop();
     current = undefined;
   }
 }
+
+const responses = (statusCodes: Record<string, number>): number => Math.max(1, Object.values(statusCodes).reduce((a, b) => a + b, 0));
 
 function summarise(values: number[]): LatencySummary {
   if (values.length === 0) return { p50: NaN, p90: NaN, p99: NaN, mean: NaN };

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** The last lines a child printed, plus how many of its JSON log lines were warnings or errors. */
@@ -54,8 +55,8 @@ export interface Child {
 const children = new Set<Child>();
 
 /** Starts `node script args…` with piped output; every child is tracked so cleanup can reach it. */
-export function startNode(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
-  const proc = spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startNode(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, nodeArgs: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = new LogTail();
   for (const stream of [proc.stdout, proc.stderr]) {
     if (stream) createInterface({ input: stream }).on('line', (line) => log.push(line));
@@ -120,4 +121,40 @@ export async function stopAllChildren(): Promise<void> {
 /** Last resort from a synchronous 'exit' handler: no time left to be graceful. */
 export function killAllChildrenSync(): void {
   for (const child of children) child.proc.kill('SIGKILL');
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on every Linux build in use). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time the process has used so far, in ms, in user space and in the kernel, read from /proc (Linux). */
+export function cpuTimeMs(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces: count fields from after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_SECOND, system: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_SECOND };
+}
+
+/** Resident set size of the process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; returns the highest reading. */
+export function sampleRss(pid: number, everyMs = 100): { stop(): number } {
+  let max = rssMb(pid);
+  const timer = setInterval(() => {
+    try {
+      max = Math.max(max, rssMb(pid));
+    } catch {
+      // the process is gone: keep what was seen
+    }
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return max;
+    },
+  };
 }

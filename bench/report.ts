@@ -1,78 +1,148 @@
-import type { ContextReport } from './context-case.js';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { ContextReport } from './context-case.js';
 import { round, type CaseResult } from './load.js';
+import type { StallReport } from './stall-case.js';
+import type { StreamingReport } from './streaming-case.js';
 
-/** Over this share of non-2xx responses or request errors, a case fails the bench. */
+/** Over this share of non-2xx responses or request errors, a case cannot be trusted. */
 export const MAX_FAILURE_RATIO = 0.01;
 
-export interface AddedLatency {
-  connections: number;
-  p50Ms: number;
-  p99Ms: number;
+export interface ModeReport {
+  mode: 'postgres' | 'embedded';
+  /** Process start to the first 200 from /health/ready. */
+  startupMs: number;
+  idleRssMb: number;
+  /** Every round's result, by case ("gus messages c=64"). */
+  rounds: Record<string, CaseResult[]>;
+  streaming: StreamingReport;
+  stalls: StallReport;
+  context?: ContextReport;
+  gusLog: { warnings: number; errors: number; notable: string[] };
+}
+
+export interface Check {
+  mode: string;
+  name: string;
+  value: number;
+  unit: string;
+  /** `value` must be ≤ (or, with `atLeast`, ≥) this. */
+  target: number;
+  atLeast?: boolean;
+  met: boolean;
+  detail?: string;
 }
 
 export interface BenchReport {
-  ok: boolean;
-  failures: string[];
   timestamp: string;
   node: string;
   cpus: number;
-  mode: string;
-  durationS: number;
-  warmupS: number;
-  cases: CaseResult[];
-  /** gus − simulator at the same concurrency: what gus adds on top of the model server. */
-  addedLatency: AddedLatency[];
-  /** The context case: turns in a 10- and a 10,000-message conversation. */
-  context?: ContextReport;
-  gusLog: { warnings: number; errors: number };
+  peer: string;
+  settings: { rounds: number; c1Requests: number; c64Requests: number };
+  modes: ModeReport[];
+  checks: Check[];
+  ok: boolean;
 }
 
-/** Per concurrency with both a gus and a simulator case. */
-export function addedLatency(cases: CaseResult[]): AddedLatency[] {
-  const added: AddedLatency[] = [];
-  for (const gus of cases.filter((c) => c.target === 'gus')) {
-    const sim = cases.find((c) => c.target === 'simulator' && c.connections === gus.connections);
-    if (!sim) continue;
-    added.push({
-      connections: gus.connections,
-      p50Ms: round(gus.latencyMs.p50 - sim.latencyMs.p50),
-      p99Ms: round(gus.latencyMs.p99 - sim.latencyMs.p99),
-    });
+const median = (values: number[]): number => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** The median over the rounds of one figure of one case. */
+export function figure(mode: ModeReport, key: string, read: (result: CaseResult) => number | undefined): number {
+  return round(median((mode.rounds[key] ?? []).map((r) => read(r) ?? NaN)), 4);
+}
+
+const cpu = (r: CaseResult) => r.cpuMsPerRequest;
+const p50 = (r: CaseResult) => r.latencyMs.p50;
+const p99 = (r: CaseResult) => r.latencyMs.p99;
+const rps = (r: CaseResult) => r.requestsPerSec;
+const rss = (r: CaseResult) => r.maxRssMb;
+
+const PEER = 'peer chat completions';
+const ROUTES = [
+  { route: 'gus messages', label: 'messages route', direct: 'direct /api/chat' },
+  { route: 'gus chat completions', label: '/v1/chat/completions', direct: 'direct /api/chat' },
+] as const;
+
+function check(mode: string, name: string, value: number, unit: string, target: number, options: { atLeast?: boolean; detail?: string } = {}): Check {
+  const met = Number.isFinite(value) && (options.atLeast ? value >= target : value <= target);
+  return { mode, name, value: round(value, 3), unit, target, ...options, met };
+}
+
+/** Every target of the hot-path issue, per mode, with its figure. */
+export function evaluate(report: BenchReport): Check[] {
+  const checks: Check[] = [];
+  for (const mode of report.modes) {
+    const m = mode.mode;
+    const cpuTargets = m === 'postgres' ? { 'gus messages': 1.0, 'gus chat completions': 0.7 } : { 'gus messages': 1.5 };
+    for (const [route, target] of Object.entries(cpuTargets)) {
+      for (const c of [1, 64]) {
+        const mine = figure(mode, `${route} c=${c}`, cpu);
+        const theirs = figure(mode, `${PEER} c=${c}`, cpu);
+        checks.push(check(m, `CPU per request, ${route.replace('gus ', '')} c=${c} (÷ peer)`, mine / theirs, '×', target, { detail: `${mine.toFixed(3)} ms vs ${theirs.toFixed(3)} ms` }));
+      }
+    }
+    if (m === 'postgres') {
+      const peerAdded = figure(mode, `${PEER} c=1`, p50) - figure(mode, 'direct /v1/chat/completions c=1', p50);
+      for (const { route, label, direct } of ROUTES) {
+        const added = figure(mode, `${route} c=1`, p50) - figure(mode, `${direct} c=1`, p50);
+        checks.push(check(m, `added latency c=1, ${label} (÷ peer)`, added / peerAdded, '×', 1.0, { detail: `${added.toFixed(3)} ms vs ${peerAdded.toFixed(3)} ms` }));
+        const mine = figure(mode, `${route} c=64`, rps);
+        const theirs = figure(mode, `${PEER} c=64`, rps);
+        checks.push(check(m, `throughput c=64, ${label} (÷ peer)`, mine / theirs, '×', 1.0, { atLeast: true, detail: `${mine.toFixed(0)} vs ${theirs.toFixed(0)} req/s` }));
+        const tail = figure(mode, `${route} c=64`, p99) / figure(mode, `${route} c=64`, p50);
+        checks.push(check(m, `p99 ÷ p50 at c=64, ${label}`, tail, '×', 4));
+      }
+    }
+    checks.push(check(m, 'streaming: first delta after the upstream token (p50)', mode.streaming.firstDeltaLagMs.p50, 'ms', 3, { detail: `p90 ${mode.streaming.firstDeltaLagMs.p90} ms` }));
+    checks.push(check(m, 'streaming: deltas per upstream token', mode.streaming.deltasPerToken, '', 0.95, { atLeast: true, detail: `per-delta lag p50 ${mode.streaming.deltaLagP50Ms} ms` }));
+    checks.push(check(m, 'stalls: /health/live p99 during hostile requests', mode.stalls.probe.p99Ms, 'ms', 20, { detail: `max ${mode.stalls.probe.maxMs} ms over ${mode.stalls.probe.count} probes` }));
+    checks.push(check(m, 'stalls: event-loop delay p99', mode.stalls.eventLoopDelayMs.p99, 'ms', 20, { detail: `max ${mode.stalls.eventLoopDelayMs.max} ms` }));
+    const maxRss = Math.max(...Object.entries(mode.rounds).filter(([key]) => key.startsWith('gus') && key.endsWith('c=64')).flatMap(([, runs]) => runs.map((r) => rss(r) ?? 0)));
+    checks.push(check(m, 'RSS under c=64', maxRss, 'MB', m === 'postgres' ? 200 : 300, { detail: `idle ${mode.idleRssMb} MB` }));
+    checks.push(check(m, 'start-up to /health/ready', mode.startupMs, 'ms', 5000));
+    if (mode.context) checks.push(check(m, 'context: p50(10,000 messages) ÷ p50(10)', mode.context.latencyRatioP50, '×', 1.1, { detail: `throughput ratio ${mode.context.throughputRatio}` }));
+    const failed = Object.values(mode.rounds).flat().reduce((sum, r) => sum + r.non2xx + r.errors, 0);
+    const sent = Object.values(mode.rounds).flat().reduce((sum, r) => sum + r.responses + r.errors, 0);
+    checks.push(check(m, 'failed requests in the measured rounds', sent ? failed / sent : 1, 'share', MAX_FAILURE_RATIO, { detail: `${failed} of ${sent}` }));
   }
-  return added;
+  return checks;
 }
 
-/** Why a case cannot be trusted: too many non-2xx or errors, or nothing succeeded at all. */
-export function caseFailures(result: CaseResult): string[] {
-  const attempts = result.responses + result.errors;
-  const ok = result.responses - result.non2xx;
-  const failures: string[] = [];
-  if (ok <= 0) failures.push(`${result.name}: no successful response`);
-  const bad = result.non2xx + result.errors;
-  if (attempts > 0 && bad / attempts > MAX_FAILURE_RATIO) {
-    failures.push(`${result.name}: ${bad} of ${attempts} requests failed (${result.non2xx} non-2xx, ${result.errors} errors) — over ${MAX_FAILURE_RATIO * 100}%`);
+function cell(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
+/** The per-case table (medians over the rounds) and the checks, marked met or MISSED. */
+export function formatReport(report: BenchReport): string {
+  const lines: string[] = [];
+  for (const mode of report.modes) {
+    lines.push(`${mode.mode}: start-up ${mode.startupMs} ms, idle RSS ${mode.idleRssMb} MB (medians over ${report.settings.rounds} rounds)`);
+    lines.push('case                                    req/s    p50 ms   p99 ms  CPU ms/req  max RSS MB');
+    for (const key of Object.keys(mode.rounds)) {
+      lines.push(
+        `${key.padEnd(38)} ${cell(figure(mode, key, rps), 0).padStart(6)} ${cell(figure(mode, key, p50), 2).padStart(9)} ${cell(figure(mode, key, p99), 2).padStart(8)} ${cell(figure(mode, key, cpu), 3).padStart(11)} ${cell(figure(mode, key, rss), 0).padStart(11)}`,
+      );
+    }
+    const s = mode.stalls;
+    lines.push(`stall case (${s.durationS} s): probe p50 ${s.probe.p50Ms} / p99 ${s.probe.p99Ms} / max ${s.probe.maxMs} ms; event-loop delay p99 ${s.eventLoopDelayMs.p99} / max ${s.eventLoopDelayMs.max} ms`);
+    for (const [name, r] of Object.entries(s.requests)) lines.push(`  ${name.padEnd(34)} sent ${String(r.sent).padStart(3)}  statuses ${JSON.stringify(r.statuses)}  p50 ${r.p50Ms} ms  max ${r.maxMs} ms`);
+    if (mode.gusLog.warnings + mode.gusLog.errors > 0) {
+      lines.push(`gus logged ${mode.gusLog.warnings} warning(s) and ${mode.gusLog.errors} error(s); the first:`);
+      for (const line of mode.gusLog.notable) lines.push(`    ${line.slice(0, 300)}`);
+    }
+    lines.push('');
   }
-  return failures;
-}
-
-export function formatTable(cases: CaseResult[], added: AddedLatency[]): string {
-  const header = ['case', 'target', 'conn', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'non-2xx', 'errors'];
-  const rows = cases.map((c) => [
-    c.name,
-    c.target,
-    String(c.connections),
-    fixed(c.requestsPerSec, 1),
-    fixed(c.latencyMs.p50, 2),
-    fixed(c.latencyMs.p90, 2),
-    fixed(c.latencyMs.p99, 2),
-    fixed(c.latencyMs.mean, 2),
-    String(c.non2xx),
-    String(c.errors),
-  ]);
-  const addedRows = added.map((a) => [String(a.connections), fixed(a.p50Ms, 2), fixed(a.p99Ms, 2)]);
-  return [...grid(header, rows), '', 'added latency (gus − simulator, same connections):', ...grid(['conn', 'p50 ms', 'p99 ms'], addedRows)].join('\n');
+  lines.push(`targets (peer: ${report.peer}):`);
+  for (const c of report.checks) {
+    const bound = `${c.atLeast ? '≥' : '≤'} ${c.target}${c.unit === '×' ? '×' : ` ${c.unit}`}`;
+    lines.push(`  ${c.met ? 'met   ' : 'MISSED'} [${c.mode}] ${c.name}: ${c.value}${c.unit === '×' ? '×' : ` ${c.unit}`} (target ${bound})${c.detail ? ` — ${c.detail}` : ''}`);
+  }
+  return lines.join('\n');
 }
 
 /** Written through a .tmp file and a rename, so a crash never leaves half a JSON file. */
@@ -81,16 +151,4 @@ export async function writeReport(path: string, report: BenchReport): Promise<vo
   const tmp = `${path}.tmp`;
   await writeFile(tmp, `${JSON.stringify(report, null, 2)}\n`);
   await rename(tmp, path);
-}
-
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : '-';
-}
-
-function grid(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  // Number columns right-aligned so their digits line up, text columns left-aligned.
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^-?[\d.]+$|^-$/.test(r[i])));
-  const line = (cells: string[]): string => cells.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }

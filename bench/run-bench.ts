@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: how much latency gus adds to a chat turn on top of the model server.
- * Starts the Ollama simulator (zero latency) and gus as child processes on loopback ports, then
- * measures POST /v1/conversations/:id/messages on gus and POST /api/chat on the simulator at the
- * same concurrencies, and prints / writes the figures side by side. See bench/README.md.
+ * `npm run bench`: gus beside a bare LLM gateway (Portkey's, see peer.ts) on the same zero-latency upstream
+ * (gus's own simulator). For each mode (PostgreSQL + Redis, and the embedded defaults) it starts gus, then
+ * runs interleaved rounds of fixed-count loads against the peer, gus's messages route and gus's
+ * OpenAI-compatible route, reading each serving process's own CPU time; then the streaming, stall and
+ * context cases. It prints every figure with its ratio to the peer and whether its target is met, and writes
+ * bench/results/latest.json. See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -11,251 +13,270 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AutocannonRequest } from 'autocannon';
+import pg from 'pg';
+import { INPUT_LIMITS } from '../libs/http/input-limits.js';
+import { createContextConversations, measureContext, seedEmbedded, seedPostgres } from './context-case.js';
 import { waitForReady } from './gus-api.js';
 import { runLoad, stopCurrentLoad, type CaseResult, type LoadCase } from './load.js';
+import { PEER_NAME, startPortkey, type Peer } from './peer.js';
+import { freePort, killAllChildrenSync, rssMb, startNode, stopAllChildren, stopChild, waitForLine, type Child } from './processes.js';
 import { deleteRedisPrefix } from './redis-cleanup.js';
-import { createContextConversations, formatContext, measureContext, seedEmbedded, seedPostgres, type ContextReport } from './context-case.js';
-import { freePort, killAllChildrenSync, startNode, stopAllChildren, stopChild, waitForLine, type Child } from './processes.js';
-import { addedLatency, caseFailures, formatTable, writeReport, type BenchReport } from './report.js';
+import { evaluate, formatReport, writeReport, type BenchReport, type ModeReport } from './report.js';
 import { BENCH_CONTENT, prepareFixture, writeBenchPlans, type Fixture } from './setup.js';
+import { measureStalls } from './stall-case.js';
+import { measureStreaming } from './streaming-case.js';
 
 // Compiled to dist/bench/run-bench.js: the project root is two levels up.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GUS_MAIN = join(ROOT, 'dist/src/main.js');
 const SIMULATOR_CLI = join(ROOT, 'dist/src/llm/simulator/simulator.cli.js');
 const RESULTS_FILE = join(ROOT, 'bench/results/latest.json');
-const STARTUP_TIMEOUT_MS = 30_000;
+const STARTUP_TIMEOUT_MS = 60_000;
+const MODEL = 'llama3.2:1b';
 
-type Mode = { kind: 'embedded' } | { kind: 'external'; databaseUrl: string; redisUrl: string };
+export type ModeName = 'postgres' | 'embedded';
 
 interface Settings {
-  durationS: number;
-  warmupS: number;
-  connections: number[];
-  mode: Mode;
-  /** The context case (10 vs 10,000 messages); BENCH_CONTEXT=0 skips it. */
+  rounds: number;
+  /** Requests per fixed-count run at one connection, and at 64. */
+  c1Requests: number;
+  c64Requests: number;
+  modes: ModeName[];
+  /** An existing database to create the bench's own database beside (it is dropped at the end). */
+  databaseUrl: string;
+  redisUrl: string;
   context: boolean;
 }
 
 /** Everything cleanup must undo; filled in as the run goes. */
-const state: { tempDir?: string; redis?: { url: string; prefix: string }; cleaning?: Promise<void> } = {};
+const state: { tempDirs: string[]; redis: Array<{ url: string; prefix: string }>; databases: Array<{ adminUrl: string; name: string }>; cleaning?: Promise<void> } = {
+  tempDirs: [],
+  redis: [],
+  databases: [],
+};
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const databaseUrl = env.BENCH_DATABASE_URL || undefined;
-  const redisUrl = env.BENCH_REDIS_URL || undefined;
-  if (Boolean(databaseUrl) !== Boolean(redisUrl)) throw new Error('set both BENCH_DATABASE_URL and BENCH_REDIS_URL, or neither (embedded mode)');
-  const connections = (env.BENCH_CONNECTIONS || '1,64').split(',').map((raw) => positive('BENCH_CONNECTIONS', raw.trim()));
+  const modes = (env.BENCH_MODES || 'postgres,embedded').split(',').map((m) => m.trim());
+  for (const mode of modes) if (mode !== 'postgres' && mode !== 'embedded') throw new Error(`BENCH_MODES: unknown mode "${mode}" (postgres, embedded)`);
   return {
-    durationS: positive('BENCH_DURATION_S', env.BENCH_DURATION_S || '10'),
-    warmupS: nonNegative('BENCH_WARMUP_S', env.BENCH_WARMUP_S || '2'),
-    connections: [...new Set(connections)].sort((a, b) => a - b),
-    mode: databaseUrl && redisUrl ? { kind: 'external', databaseUrl, redisUrl } : { kind: 'embedded' },
+    rounds: positive('BENCH_ROUNDS', env.BENCH_ROUNDS || '3'),
+    c1Requests: positive('BENCH_C1_REQUESTS', env.BENCH_C1_REQUESTS || '1000'),
+    c64Requests: positive('BENCH_C64_REQUESTS', env.BENCH_C64_REQUESTS || '4000'),
+    modes: modes as ModeName[],
+    databaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+    redisUrl: env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
     context: env.BENCH_CONTEXT !== '0',
   };
 }
 
 function positive(name: string, raw: string): number {
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got "${raw}")`);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got "${raw}")`);
   return value;
-}
-
-function nonNegative(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0 (got "${raw}")`);
-  return value;
-}
-
-function describeMode(mode: Mode, dataDir: string): string {
-  if (mode.kind === 'embedded') return `embedded (PGlite in ${dataDir}, in-process queue)`;
-  return `external (PostgreSQL ${redact(mode.databaseUrl)}, Redis ${redact(mode.redisUrl)})`;
-}
-
-/** Never print a password from a connection URL. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }
 
 async function startSimulator(): Promise<{ child: Child; url: string }> {
-  // Zero latency and no inter-token delay: the simulator's own time is as close to nothing as it gets.
-  const child = startNode('simulator', SIMULATOR_CLI, ['--port', '0', '--host', '127.0.0.1', '--latency-ms', '0', '--tokens-per-second', '0'], process.env, ROOT);
+  // Zero latency and no inter-token delay: the model costs as close to nothing as it gets.
+  const child = startNode('simulator', SIMULATOR_CLI, ['--port', '0', '--host', '127.0.0.1', '--latency-ms', '0', '--tokens-per-second', '0', '--reply-tokens', '12'], process.env, ROOT);
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, STARTUP_TIMEOUT_MS);
-  return { child, url: match[1].replace(/\/$/, '') };
+  return { child, url: match[1]!.replace(/\/$/, '') };
+}
+
+/** A database of the bench's own beside `adminUrl`'s, dropped at the end. */
+async function createBenchDatabase(adminUrl: string): Promise<string> {
+  const name = `gus_bench_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  state.databases.push({ adminUrl, name });
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+interface GusSetup {
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  databaseUrl?: string;
 }
 
 /** The environment gus gets: inherited settings of gus removed, so the user's shell or .env cannot skew a run. */
-function gusEnv(
-  settings: Settings,
-  port: number,
-  simulatorUrl: string,
-  dataDir: string,
-  plansFile: string,
-  redisPrefix: string,
-  admin: { email: string; password: string },
-): NodeJS.ProcessEnv {
+async function gusSetup(mode: ModeName, settings: Settings, simulatorUrl: string, admin: { email: string; password: string }): Promise<GusSetup> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gus-bench-'));
+  state.tempDirs.push(dataDir);
+  const plans = await writeBenchPlans(join(ROOT, 'config/plans.json'), dataDir);
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('GUS_') && !['PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'OLLAMA_HOST', 'JWT_SECRET', 'LOG_LEVEL'].includes(key)) env[key] = value;
+    if (!key.startsWith('GUS_') && !key.startsWith('OTEL_') && !['PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'OLLAMA_HOST', 'JWT_SECRET', 'LOG_LEVEL'].includes(key)) env[key] = value;
   }
-  const external = settings.mode.kind === 'external' ? settings.mode : undefined;
-  return {
-    ...env,
-    PORT: String(port),
+  const redisPrefix = `gus-bench-${randomBytes(4).toString('hex')}`;
+  const databaseUrl = mode === 'postgres' ? await createBenchDatabase(settings.databaseUrl) : undefined;
+  if (mode === 'postgres') state.redis.push({ url: settings.redisUrl, prefix: redisPrefix });
+  Object.assign(env, {
+    PORT: String(await freePort()),
     HOST: '127.0.0.1',
     // Empty rather than absent: a .env file only fills variables that are not set at all.
-    DATABASE_URL: external?.databaseUrl ?? '',
-    REDIS_URL: external?.redisUrl ?? '',
+    DATABASE_URL: databaseUrl ?? '',
+    REDIS_URL: mode === 'postgres' ? settings.redisUrl : '',
     GUS_REDIS_PREFIX: redisPrefix,
     GUS_DATA_DIR: dataDir,
-    GUS_PLANS_FILE: plansFile,
+    GUS_PLANS_FILE: plans.path,
     OLLAMA_HOST: simulatorUrl,
     GUS_ADMIN_EMAIL: admin.email,
     GUS_ADMIN_PASSWORD: admin.password,
     JWT_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-  };
-}
-
-async function startGus(env: NodeJS.ProcessEnv): Promise<{ child: Child; url: string }> {
-  const child = startNode('gus', GUS_MAIN, [], env, ROOT);
-  const url = `http://127.0.0.1:${env.PORT}`;
-  await waitForReady(url, STARTUP_TIMEOUT_MS, child.exited).catch((error: unknown) => {
-    const output = child.log.lines.slice(-20).join('\n');
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\ngus output:\n${output}`);
+    // The production default: one request log line per request, to stdout (a pipe the bench drains).
+    LOG_LEVEL: 'info',
   });
-  return { child, url };
+  return { env, dataDir, databaseUrl };
 }
 
-function gusRequest(fixture: Fixture, index: number): AutocannonRequest {
-  const seed = fixture.seeds[index % fixture.seeds.length];
-  return {
-    method: 'POST',
-    path: `/v1/conversations/${seed.conversationId}/messages`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture.apiKey}` },
-    body: JSON.stringify({ content: BENCH_CONTENT, parentId: seed.parentId }),
+async function startGus(env: NodeJS.ProcessEnv): Promise<{ child: Child; url: string; startupMs: number }> {
+  const started = performance.now();
+  // BENCH_GUS_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/gus-prof", profiles gus alone.
+  const child = startNode('gus', GUS_MAIN, [], env, ROOT, (process.env.BENCH_GUS_NODE_ARGS ?? '').split(' ').filter(Boolean));
+  const url = `http://127.0.0.1:${env.PORT}`;
+  await waitForReady(url, STARTUP_TIMEOUT_MS, child.exited, 10).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\ngus output:\n${child.log.lines.slice(-20).join('\n')}`);
+  });
+  return { child, url, startupMs: Math.round(performance.now() - started) };
+}
+
+const json = (body: unknown): string => JSON.stringify(body);
+const CHAT_BODY = json({ model: MODEL, messages: [{ role: 'user', content: BENCH_CONTENT }] });
+
+interface Targets {
+  peer: Peer;
+  gusUrl: string;
+  gusPid: number;
+  simulatorUrl: string;
+  fixture: Fixture;
+}
+
+/** The loads of one round; `pid` is whose CPU time is read (none for the direct runs). */
+function roundCases(t: Targets, connections: number): Array<LoadCase & { pid?: number }> {
+  const gusMessage = (i: number): AutocannonRequest => {
+    const seed = t.fixture.seeds[i % t.fixture.seeds.length]!;
+    return {
+      method: 'POST',
+      path: `/v1/conversations/${seed.conversationId}/messages`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.fixture.apiKey}` },
+      body: json({ content: BENCH_CONTENT, parentId: seed.parentId }),
+    };
   };
+  const gusChat: AutocannonRequest = { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.fixture.apiKey}` }, body: CHAT_BODY };
+  const cases: Array<LoadCase & { pid?: number }> = [
+    { name: 'peer chat completions', target: 'portkey', connections, origin: t.peer.url, requestFor: () => t.peer.request(CHAT_BODY), pid: t.peer.child.proc.pid },
+    { name: 'gus messages', target: 'gus', connections, origin: t.gusUrl, requestFor: gusMessage, pid: t.gusPid },
+    { name: 'gus chat completions', target: 'gus', connections, origin: t.gusUrl, requestFor: () => gusChat, pid: t.gusPid },
+  ];
+  if (connections === 1) {
+    cases.push(
+      { name: 'direct /api/chat', target: 'simulator', connections, origin: t.simulatorUrl, requestFor: () => ({ method: 'POST', path: '/api/chat', headers: { 'content-type': 'application/json' }, body: t.fixture.simulatorBody }) },
+      { name: 'direct /v1/chat/completions', target: 'simulator', connections, origin: t.simulatorUrl, requestFor: () => ({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: CHAT_BODY }) },
+    );
+  }
+  return cases;
 }
 
-function simulatorRequest(fixture: Fixture): AutocannonRequest {
-  return { method: 'POST', path: '/api/chat', headers: { 'content-type': 'application/json' }, body: fixture.simulatorBody };
-}
-
-function buildCases(settings: Settings, fixture: Fixture, gusUrl: string, simulatorUrl: string): LoadCase[] {
-  return settings.connections.flatMap((connections): LoadCase[] => [
-    { name: `simulator c=${connections}`, target: 'simulator', connections, origin: simulatorUrl, requestFor: () => simulatorRequest(fixture) },
-    { name: `gus turn c=${connections}`, target: 'gus', connections, origin: gusUrl, requestFor: (i) => gusRequest(fixture, i) },
-  ]);
-}
-
-async function measure(cases: LoadCase[], settings: Settings): Promise<CaseResult[]> {
-  const results: CaseResult[] = [];
-  for (const loadCase of cases) {
-    process.stdout.write(`  ${loadCase.name.padEnd(20)} warm-up ${settings.warmupS} s, measure ${settings.durationS} s ... `);
-    // Warm-up results are thrown away: JIT, connection pools and caches settle first.
-    if (settings.warmupS > 0) await runLoad(loadCase, settings.warmupS);
-    const result = await runLoad(loadCase, settings.durationS);
-    process.stdout.write(`${result.requestsPerSec} req/s\n`);
-    results.push(result);
+async function measureRounds(t: Targets, settings: Settings): Promise<Record<string, CaseResult[]>> {
+  const results: Record<string, CaseResult[]> = {};
+  // BENCH_ONLY (a regular expression on "<case> c=<n>") narrows the rounds, e.g. to profile one case.
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+  const all = [...roundCases(t, 1), ...roundCases(t, 64)].filter((c) => !only || only.test(`${c.name} c=${c.connections}`));
+  process.stdout.write('  warm-up ... ');
+  for (const loadCase of all) await runLoad(loadCase, { amount: Math.min(500, settings.c64Requests) });
+  process.stdout.write('done\n');
+  for (let round = 1; round <= settings.rounds; round++) {
+    // Alternate the order, so that neither the peer nor gus always runs on a warmer machine.
+    for (const loadCase of round % 2 ? all : [...all].reverse()) {
+      const amount = loadCase.connections === 1 ? settings.c1Requests : settings.c64Requests;
+      const result = await runLoad(loadCase, { amount }, loadCase.pid);
+      const key = `${loadCase.name} c=${loadCase.connections}`;
+      (results[key] ??= []).push(result);
+      const cpu = result.cpuMsPerRequest === undefined ? '' : `, ${result.cpuMsPerRequest.toFixed(3)} ms CPU/request (${result.systemCpuMsPerRequest!.toFixed(3)} in the kernel)`;
+      console.log(`  round ${round}: ${key.padEnd(36)} ${result.requestsPerSec.toFixed(0).padStart(6)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms${cpu}`);
+    }
   }
   return results;
 }
 
-async function run(settings: Settings): Promise<number> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gus-bench-'));
-  state.tempDir = dataDir;
-  console.log(`gus bench: mode ${describeMode(settings.mode, dataDir)}; node ${process.version}, ${cpus().length} CPUs`);
-
-  const simulator = await startSimulator();
-  const plans = await writeBenchPlans(join(ROOT, 'config/plans.json'), dataDir);
-  if (plans.raised) console.log('  (pro plan rate limits raised out of reach for the bench user; the limiter still counts)');
+async function runMode(mode: ModeName, settings: Settings, simulator: { url: string }, peer: Peer): Promise<ModeReport> {
+  console.log(`\n== mode: ${mode === 'postgres' ? 'PostgreSQL + Redis' : 'embedded defaults (PGlite, in-process queue and limiter)'}`);
   const admin = { email: `bench-admin-${randomBytes(4).toString('hex')}@bench.invalid`, password: randomBytes(16).toString('hex') };
-  // A Redis prefix of its own, so this run's queues and counters are apart from others (and deleted at the end).
-  const redisPrefix = `gus-bench-${randomBytes(4).toString('hex')}`;
-  if (settings.mode.kind === 'external') state.redis = { url: settings.mode.redisUrl, prefix: redisPrefix };
-  const env = gusEnv(settings, await freePort(), simulator.url, dataDir, plans.path, redisPrefix, admin);
-  let gus = await startGus(env);
-  console.log(`  simulator ${simulator.url}, gus ${gus.url}`);
+  const setup = await gusSetup(mode, settings, simulator.url, admin);
+  let gus = await startGus(setup.env);
+  const startupMs = gus.startupMs;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const idleRssMb = rssMb(gus.child.proc.pid!);
+  console.log(`  gus ready in ${startupMs} ms, idle RSS ${idleRssMb} MB`);
 
-  const fixture = await prepareFixture(gus.url, simulator.url, admin, Math.max(...settings.connections));
-  const results = await measure(buildCases(settings, fixture, gus.url, simulator.url), settings);
-  const failures = results.flatMap(caseFailures);
-  if (gus.child.proc.exitCode !== null) failures.push(`gus exited during the run (${gus.child.proc.exitCode})`);
+  const fixture = await prepareFixture(gus.url, simulator.url, admin, 64);
+  const targets: Targets = { peer, gusUrl: gus.url, gusPid: gus.child.proc.pid!, simulatorUrl: simulator.url, fixture };
+  const rounds = await measureRounds(targets, settings);
 
-  const added = addedLatency(results);
-  console.log(`\n${formatTable(results, added)}\n`);
-  reportProblems(results, gus.child);
+  console.log('  streaming case ...');
+  const streaming = await measureStreaming(gus.url, fixture.apiKey, simulator.url, fixture.seeds[0]!, process.env.BENCH_ONLY ? 1 : 30);
+  console.log('  stall case ...');
+  const stalls = await measureStalls(gus.url, fixture.apiKey, fixture.seeds[1]!, INPUT_LIMITS, MODEL, process.env.BENCH_ONLY ? 0.1 : 8);
 
-  let context: ContextReport | undefined;
+  let context;
   if (settings.context) {
     const conversations = await createContextConversations(gus.url, fixture.apiKey);
-    if (settings.mode.kind === 'external') await seedPostgres(settings.mode.databaseUrl, conversations);
+    if (setup.databaseUrl) await seedPostgres(setup.databaseUrl, conversations);
     else {
       // Only one process may open the embedded database: stop gus, seed its files, start it again.
       await stopChild(gus.child);
-      await seedEmbedded(dataDir, conversations);
-      gus = await startGus(env);
+      await seedEmbedded(setup.dataDir, conversations);
+      gus = await startGus(setup.env);
     }
-    context = await measureContext(gus.url, fixture.apiKey, conversations, { connections: 16, durationS: Math.max(3, settings.durationS / 2), rounds: 2, warmupS: settings.warmupS });
-    console.log(`\n${formatContext(context)}\n`);
-    for (const c of context.conversations) if (c.non2xx + c.errors > 0) failures.push(`context case ${c.size}: ${c.non2xx} non-2xx, ${c.errors} errors`);
+    context = await measureContext(gus.url, fixture.apiKey, conversations, { connections: 16, durationS: 4, rounds: 2, warmupS: 1 });
   }
+  const log = { warnings: gus.child.log.warnings, errors: gus.child.log.errors, notable: gus.child.log.notableLines };
+  await stopChild(gus.child);
+  return { mode, startupMs, idleRssMb, rounds, streaming, stalls, context, gusLog: log };
+}
 
+async function run(settings: Settings): Promise<number> {
+  console.log(`gus bench: ${settings.modes.join(' + ')}; ${settings.rounds} rounds of ${settings.c1Requests} requests at c=1 and ${settings.c64Requests} at c=64; node ${process.version}, ${cpus().length} CPUs`);
+  const simulator = await startSimulator();
+  const peer = await startPortkey(simulator.url, ROOT);
+  console.log(`  simulator ${simulator.url}, peer (${PEER_NAME}) ${peer.url}`);
+  const modes: ModeReport[] = [];
+  for (const mode of settings.modes) modes.push(await runMode(mode, settings, simulator, peer));
   const report: BenchReport = {
-    ok: failures.length === 0,
-    failures,
     timestamp: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
-    mode: settings.mode.kind,
-    durationS: settings.durationS,
-    warmupS: settings.warmupS,
-    cases: results,
-    addedLatency: added,
-    context,
-    gusLog: { warnings: gus.child.log.warnings, errors: gus.child.log.errors },
+    peer: PEER_NAME,
+    settings: { rounds: settings.rounds, c1Requests: settings.c1Requests, c64Requests: settings.c64Requests },
+    modes,
+    checks: [],
+    ok: true,
   };
+  report.checks = evaluate(report);
+  report.ok = report.checks.every((check) => check.met);
+  console.log(`\n${formatReport(report)}`);
   await writeReport(RESULTS_FILE, report);
   console.log(`wrote ${RESULTS_FILE}`);
-  for (const failure of failures) console.error(`FAILED: ${failure}`);
-  return failures.length === 0 ? 0 : 1;
+  return report.ok ? 0 : 1;
 }
 
-/** What went wrong, if anything: sample failed responses and gus's warning / error log lines. */
-function reportProblems(results: CaseResult[], gus: Child): void {
-  for (const result of results.filter((r) => r.problems.length > 0)) {
-    console.log(`${result.name}: status codes ${JSON.stringify(result.statusCodes)}; first problems:`);
-    for (const problem of result.problems) console.log(`    ${problem}`);
-  }
-  const { warnings, errors, notableLines } = gus.log;
-  if (warnings + errors > 0) console.log(`gus logged ${warnings} warning(s) and ${errors} error(s); the first ones:`);
-  for (const line of notableLines) console.log(`    ${line.slice(0, 400)}`);
-}
-
-/** Stops load, children and removes the temp dir; safe to call more than once. */
+/** Stops load and children, removes temp dirs, the bench's database and Redis keys; safe to call more than once. */
 function cleanUp(): Promise<void> {
   state.cleaning ??= (async () => {
     stopCurrentLoad();
     await stopAllChildren();
-    if (state.tempDir) await rm(state.tempDir, { recursive: true, force: true });
-    state.tempDir = undefined;
-    if (state.redis) await cleanRedis(state.redis);
+    for (const dir of state.tempDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+    for (const redis of state.redis.splice(0)) await deleteRedisPrefix(redis.url, redis.prefix).catch((error: unknown) => console.error(`could not delete Redis keys under ${redis.prefix}: ${String(error)}`));
+    for (const db of state.databases.splice(0)) {
+      const client = new pg.Client({ connectionString: db.adminUrl });
+      await client.connect().then(() => client.query(`DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`)).catch((error: unknown) => console.error(`could not drop ${db.name}: ${String(error)}`));
+      await client.end().catch(() => undefined);
+    }
   })();
   return state.cleaning;
-}
-
-async function cleanRedis(redis: { url: string; prefix: string }): Promise<void> {
-  try {
-    const deleted = await deleteRedisPrefix(redis.url, redis.prefix);
-    console.log(`deleted ${deleted} Redis key(s) under ${redis.prefix}:`);
-  } catch (error) {
-    console.error(`could not delete the Redis keys under ${redis.prefix}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 function installSafetyNets(): void {
@@ -268,7 +289,7 @@ function installSafetyNets(): void {
   // Whatever path leads to exit, no child and no temp dir outlives the bench.
   process.once('exit', () => {
     killAllChildrenSync();
-    if (state.tempDir) rmSync(state.tempDir, { recursive: true, force: true });
+    for (const dir of state.tempDirs) rmSync(dir, { recursive: true, force: true });
   });
 }
 

@@ -3,10 +3,12 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { ConfigModule } from '../libs/config/config.module.js';
+import { DatabaseModule } from '../libs/database/database.module.js';
 import { dataSourceOptions } from '../libs/database/data-source.js';
 import { HttpErrorFilter } from '../libs/errors/http-error.filter.js';
 import { LoggingModule } from '../libs/logging/logging.module.js';
 import { HandlerSpanInterceptor } from '../libs/tracing/handler-span.interceptor.js';
+import { tracingEnabled } from '../libs/tracing/tracing.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { ConversationModule } from './conversation/conversation.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -25,6 +27,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), autoLoadEntities: true }),
+        DatabaseModule,
         QueueModule.forRoot(),
         IdentityModule,
         ConversationModule,
@@ -35,7 +38,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: HandlerSpanInterceptor },
+        // A span per handler only when spans are exported (see libs/tracing).
+        ...(tracingEnabled() ? [{ provide: APP_INTERCEPTOR, useClass: HandlerSpanInterceptor }] : []),
       ],
     };
   }

@@ -1,32 +1,28 @@
-import { Logger as NestLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { DomainError } from '../libs/errors/domain-error.js';
+import type { Logger } from 'pino';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { describeDatabase } from '../libs/database/data-source.js';
-import { rejectNulCharacters } from '../libs/http/reject-nul.middleware.js';
+import { DomainError } from '../libs/errors/domain-error.js';
+import { createHttpAdapter, registerBodyParser, registerRequestHooks } from '../libs/http/http-server.js';
+import { PinoNestLogger } from '../libs/logging/logger.js';
+import { LOGGER } from '../libs/logging/logging.module.js';
 import { PayloadAudit } from '../libs/logging/payload-audit.js';
-import { requestIdMiddleware } from '../libs/logging/request-id.middleware.js';
-import { httpMetricsMiddleware } from '../libs/metrics/metrics.js';
-import { traceIdMiddleware } from '../libs/tracing/tracing.js';
 import { AppModule } from './app.module.js';
+import { IdentityFacade } from './identity/identity.facade.js';
 
-/** Builds the gus HTTP application (not yet listening). Tests and main.ts both start gus through here. */
-export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, abortOnError: false, bodyParser: false });
-  app.useLogger(app.get(Logger));
-  new NestLogger('Gus').log(`database: ${describeDatabase(config)}`);
-  app.set('trust proxy', false);
-  app.set('etag', false);
-  // Request ids first, so that even a body the parser rejects gets an answer that names its request.
-  app.use(requestIdMiddleware);
-  app.use(traceIdMiddleware);
-  app.use(httpMetricsMiddleware);
-  app.useBodyParser('json', { limit: '2mb' });
-  app.use(rejectNulCharacters);
-  app.use(app.get(PayloadAudit).middleware);
+/** Builds the gus HTTP application (not yet listening). main.ts starts gus through here. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(), { bufferLogs: true, abortOnError: false, bodyParser: false });
+  const logger = app.get<Logger>(LOGGER);
+  app.useLogger(new PinoNestLogger(logger));
+  logger.info({ context: 'Gus' }, `database: ${describeDatabase(config)}`);
+  const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParser(fastify);
+  registerRequestHooks(fastify, logger);
+  if (config.payloadLogging || app.get(IdentityFacade).anyPlanLogsPayloads()) app.get(PayloadAudit).install(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,7 +1,7 @@
-import type { EntityManager } from 'typeorm';
+import type { SqlRunner } from './sql.js';
 
 /**
  * A database transaction in progress. Contexts pass it through facades so that one context's write
  * (a usage event) commits or rolls back with another's (the assistant message): the outbox pattern.
  */
-export type Transaction = EntityManager;
+export type Transaction = SqlRunner;

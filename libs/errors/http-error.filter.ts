@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorsByCode } from '../metrics/metrics.js';
 import { DomainError, ERROR_STATUS, type ErrorCode } from './domain-error.js';
 
@@ -17,11 +17,11 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request & { id?: string }>();
-    const res = http.getResponse<Response>();
-    if (exception instanceof HttpException && req.path.startsWith('/health/')) {
+    const req = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof HttpException && req.url.startsWith('/health/')) {
       // Terminus reports which dependency is down in its own body; keep it for orchestrators.
-      res.status(exception.getStatus()).json(exception.getResponse());
+      void reply.status(exception.getStatus()).send(exception.getResponse());
       return;
     }
     const error = toDomainError(exception);
@@ -29,19 +29,19 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (error.code === 'INTERNAL_ERROR') {
       this.logger.error({ msg: 'unhandled error', requestId: req.id, error: describe(exception) });
     }
-    if (res.headersSent) {
+    if (reply.sent || reply.raw.headersSent) {
       // A streamed response already started: the stream writer reports errors itself.
-      res.end();
+      if (!reply.raw.writableEnded) reply.raw.end();
       return;
     }
-    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
     const body: ErrorBody = {
       statusCode: error.status,
       code: error.code,
       message: error.message,
       requestId: req.id ?? '',
     };
-    res.status(error.status).json(req.path.startsWith(OPENAI_COMPATIBLE_PREFIX) ? toOpenAiError(error) : body);
+    void reply.status(error.status).send(req.url.startsWith(OPENAI_COMPATIBLE_PREFIX) ? toOpenAiError(error) : body);
   }
 }
 
@@ -68,6 +68,8 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED',
 };
 
@@ -75,17 +77,26 @@ export function toDomainError(exception: unknown): DomainError {
   if (exception instanceof DomainError) return exception;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const code = HTTP_STATUS_CODES[status] ?? (status === 413 ? 'INVALID_REQUEST' : status < 500 ? 'INVALID_REQUEST' : 'INTERNAL_ERROR');
+    const code = HTTP_STATUS_CODES[status] ?? (status < 500 ? 'INVALID_REQUEST' : 'INTERNAL_ERROR');
     return new DomainError(code, status === 404 ? 'route not found' : messageOf(exception));
   }
-  // body-parser errors (malformed JSON, payload too large) carry a status and a type
-  const e = exception as { status?: number; type?: string; message?: string };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    const message = e.type === 'entity.parse.failed' ? 'malformed JSON body' : e.message ?? 'bad request';
-    return new DomainError('INVALID_REQUEST', message);
-  }
+  // Fastify's own errors (body parsing, content types, limits) carry a code and a status.
+  const e = exception as { code?: string; statusCode?: number; message?: string };
+  const fastifyError = typeof e?.code === 'string' ? FASTIFY_ERRORS[e.code] : undefined;
+  if (fastifyError) return new DomainError(fastifyError[0], fastifyError[1]);
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new DomainError('INVALID_REQUEST', e.message ?? 'bad request');
   return new DomainError('INTERNAL_ERROR', 'internal error');
 }
+
+/** Fastify's error codes that reach the filter, as gus's codes and messages. */
+const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'request bodies must be JSON (Content-Type: application/json)'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['INVALID_REQUEST', 'the Content-Length does not match the body'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'the request body is larger than 2 MB'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['INVALID_REQUEST', 'the JSON body is empty'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_REQUEST', 'malformed JSON body'],
+  FST_ERR_BAD_URL: ['INVALID_REQUEST', 'malformed URL'],
+};
 
 function messageOf(exception: HttpException): string {
   const response = exception.getResponse();

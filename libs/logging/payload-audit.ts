@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -20,11 +20,20 @@ interface AuditRecord {
   response: unknown;
 }
 
+/** What the hooks learn about one response on its way out. */
+interface Captured {
+  body?: string;
+  events: number;
+}
+
+const captured = new WeakMap<FastifyRequest, Captured>();
+
 /**
  * Opt-in payload logging (GUS_PAYLOAD_LOGGING=on, or `payloadLogging` on a plan): the request and
  * response bodies of /v1 calls, redacted before they leave the request (nothing raw reaches Redis), are
  * queued and written to `audit_payloads` by a worker — the request never waits for the insert.
- * Streamed answers are summarised (status and event count), not stored.
+ * Streamed answers are summarised (status and event count), not stored. Its hooks are installed only when
+ * some plan or the global switch can ask for it: off, it costs nothing per request.
  */
 @Injectable()
 export class PayloadAudit implements OnModuleInit {
@@ -41,42 +50,60 @@ export class PayloadAudit implements OnModuleInit {
     this.queue.process<AuditRecord>(PAYLOAD_AUDIT_QUEUE, (record, job) => this.write(job.id, record));
   }
 
-  /** Express middleware: watches what a /v1 response sends and, when payload logging applies, queues it. */
-  readonly middleware = (req: Request & { id?: string; user?: Principal }, res: Response, next: NextFunction): void => {
-    if (!req.path.startsWith('/v1/')) return next();
-    let body: unknown;
-    let events = 0;
-    const json = res.json.bind(res);
-    res.json = (value: unknown) => {
-      body = value;
-      return json(value);
-    };
-    const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    res.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string') events += chunk.split('\n\n').length - 1;
-      return write(chunk, ...rest);
-    }) as Response['write'];
-    res.on('finish', () => {
-      if (!this.config.payloadLogging && !req.user?.plan.payloadLogging) return;
-      const route = (req.route as { path?: string } | undefined)?.path;
-      const record: AuditRecord = {
-        requestId: req.id ?? '',
-        userId: req.user?.userId ?? null,
-        method: req.method,
-        route: route ? `${req.baseUrl}${route}` : req.path,
-        status: res.statusCode,
-        request: redactValue(req.body ?? null),
-        response: body !== undefined ? redactValue(body) : { streamed: true, events },
-      };
-      this.queue.add(PAYLOAD_AUDIT_QUEUE, randomUUID(), record).catch((error: unknown) => this.logger.warn({ msg: 'could not queue a payload audit record', error: String(error) }));
+  /** Watches /v1 responses and queues the ones payload logging applies to. */
+  install(fastify: FastifyInstance): void {
+    fastify.addHook('onRequest', (req, reply, done) => {
+      if (!req.url.startsWith('/v1/')) return done();
+      const seen: Captured = { events: 0 };
+      captured.set(req, seen);
+      // Streamed turns write to the raw response: count their events as they go.
+      const raw = reply.raw;
+      const write = raw.write.bind(raw) as (chunk: unknown, ...rest: unknown[]) => boolean;
+      raw.write = ((chunk: unknown, ...rest: unknown[]) => {
+        if (typeof chunk === 'string') seen.events += chunk.split('\n\n').length - 1;
+        return write(chunk, ...rest);
+      }) as typeof raw.write;
+      done();
     });
-    next();
-  };
+    fastify.addHook('onSend', (req, _reply, payload, done) => {
+      const seen = captured.get(req);
+      if (seen && typeof payload === 'string') seen.body = payload;
+      done(null, payload);
+    });
+    fastify.addHook('onResponse', (req, reply, done) => {
+      this.record(req, reply);
+      done();
+    });
+  }
+
+  private record(req: FastifyRequest, reply: FastifyReply): void {
+    const seen = captured.get(req);
+    const principal = (req as FastifyRequest & { user?: Principal }).user;
+    if (!seen || (!this.config.payloadLogging && !principal?.plan.payloadLogging)) return;
+    const record: AuditRecord = {
+      requestId: req.id,
+      userId: principal?.userId ?? null,
+      method: req.method,
+      route: req.routeOptions.url ?? req.url.split('?')[0]!,
+      status: reply.statusCode,
+      request: redactValue(req.body ?? null),
+      response: seen.body !== undefined ? redactValue(parseOrText(seen.body)) : { streamed: true, events: seen.events },
+    };
+    this.queue.add(PAYLOAD_AUDIT_QUEUE, randomUUID(), record).catch((error: unknown) => this.logger.warn({ msg: 'could not queue a payload audit record', error: String(error) }));
+  }
 
   private async write(id: string, record: AuditRecord): Promise<void> {
     await this.db.query(
       `INSERT INTO audit_payloads (id, request_id, user_id, method, route, status, request, response) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
       [id, record.requestId, record.userId, record.method, record.route, record.status, JSON.stringify(record.request), JSON.stringify(record.response)],
     );
+  }
+}
+
+function parseOrText(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
   }
 }

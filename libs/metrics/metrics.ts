@@ -1,10 +1,10 @@
-import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The one Prometheus registry of the process, served at /metrics. */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
 
+/** Observed once per request by libs/http (the route label is the route pattern, never the raw URL). */
 export const httpRequestDuration = new Histogram({
   name: 'gus_http_request_duration_seconds',
   help: 'HTTP request latency by route and status',
@@ -57,44 +57,39 @@ export function recordFlag(kind: string): void {
   moderationFlags.inc({ kind });
 }
 
-/** The events of a streamed model answer, as far as metrics care. */
-type StreamEvent = { type: 'delta' } | { type: 'done'; promptTokens: number | null; completionTokens: number | null };
-
-/**
- * Passes a model's stream through unchanged while timing it: time to first token, total latency by
- * outcome (complete, failed, aborted), and the tokens the server reports.
- */
-export async function* observeModelCall<E extends StreamEvent>(model: string, events: AsyncIterable<E>, signal: AbortSignal): AsyncIterable<E> {
-  const stopTimer = modelCallDuration.startTimer({ model });
-  const started = performance.now();
-  let first = true;
-  let outcome = 'failed';
-  try {
-    for await (const event of events) {
-      if (event.type === 'delta' && first) {
-        first = false;
-        modelTimeToFirstToken.observe({ model }, (performance.now() - started) / 1000);
-      } else if (event.type === 'done') {
-        if (event.promptTokens) modelTokens.inc({ model, direction: 'in' }, event.promptTokens);
-        if (event.completionTokens) modelTokens.inc({ model, direction: 'out' }, event.completionTokens);
-      }
-      yield event;
-    }
-    outcome = signal.aborted ? 'aborted' : 'complete';
-  } finally {
-    if (signal.aborted && outcome === 'failed') outcome = 'aborted';
-    stopTimer({ outcome });
-  }
+/** One model call's figures as they come: time to first token, tokens, latency by outcome. */
+export interface ModelCallObservation {
+  delta(): void;
+  done(promptTokens: number | null, completionTokens: number | null): void;
+  end(outcome: 'complete' | 'failed' | 'aborted'): void;
 }
 
-/** Times each request; the route label is the route pattern, never the raw URL (bounded cardinality). */
-export function httpMetricsMiddleware(req: Request, res: Response, next: NextFunction): void {
-  const end = httpRequestDuration.startTimer();
-  res.on('finish', () => {
-    const route = (req.route as { path?: string } | undefined)?.path;
-    end({ method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) });
-  });
-  next();
+/** Label children per model, so that a call does not hash its labels on every observation. */
+const perModel = new Map<string, { ttft: ReturnType<typeof modelTimeToFirstToken.labels>; tokensIn: ReturnType<typeof modelTokens.labels>; tokensOut: ReturnType<typeof modelTokens.labels> }>();
+
+export function observeModelCall(model: string): ModelCallObservation {
+  let children = perModel.get(model);
+  if (!children) {
+    children = { ttft: modelTimeToFirstToken.labels(model), tokensIn: modelTokens.labels(model, 'in'), tokensOut: modelTokens.labels(model, 'out') };
+    perModel.set(model, children);
+  }
+  const { ttft, tokensIn, tokensOut } = children;
+  const started = performance.now();
+  let first = true;
+  return {
+    delta() {
+      if (!first) return;
+      first = false;
+      ttft.observe((performance.now() - started) / 1000);
+    },
+    done(promptTokens, completionTokens) {
+      if (promptTokens) tokensIn.inc(promptTokens);
+      if (completionTokens) tokensOut.inc(completionTokens);
+    },
+    end(outcome) {
+      modelCallDuration.observe({ model, outcome }, (performance.now() - started) / 1000);
+    },
+  };
 }
 
 type QueueDepths = () => Promise<Array<{ queue: string; waiting: number; active: number; failed: number }>>;

@@ -1,72 +1,75 @@
+import { randomUUID } from 'node:crypto';
 import { register } from 'node:module';
 import { trace, type Attributes } from '@opentelemetry/api';
-import type { NextFunction, Request, Response } from 'express';
+
+let tracing = false;
+
+/** Whether OpenTelemetry was started (an exporter is configured). */
+export const tracingEnabled = (): boolean => tracing;
 
 /**
- * OpenTelemetry for gus: spans for HTTP (server, and the model server calls through undici), Express and
- * Nest, PostgreSQL (pg) and Redis (ioredis). Started by main.ts before the application is imported, so
- * the instrumentations see those modules load. OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT (or the
- * traces-specific variable) is set; otherwise spans are created — every request still has a trace id —
- * and not exported. OTEL_SDK_DISABLED=true turns it off.
+ * OpenTelemetry for gus, only when spans go somewhere: with OTEL_EXPORTER_OTLP_ENDPOINT (or the
+ * traces-specific variable) set, spans for HTTP (server, and the model server calls through undici), PostgreSQL
+ * (pg), Redis (ioredis) and a span per Nest handler, exported over OTLP. Without an exporter nothing is
+ * instrumented — recording spans nobody reads cost a third of a turn's CPU — and every request still has a
+ * trace id: the caller's (W3C traceparent) or a new one. Started by main.ts before the application is
+ * imported, so the instrumentations see those modules load. OTEL_SDK_DISABLED=true turns it off.
  */
 export async function startTracing(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  if (env.OTEL_SDK_DISABLED === 'true') return 'tracing: off (OTEL_SDK_DISABLED=true)';
+  if (env.OTEL_SDK_DISABLED === 'true') return 'tracing: off (OTEL_SDK_DISABLED=true); trace ids from traceparent or generated';
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    return 'tracing: no exporter configured (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans); trace ids from traceparent or generated';
+  }
   // ESM modules (Nest, and CommonJS packages imported from ESM) are patched through import-in-the-middle.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   env.OTEL_LOGS_EXPORTER ??= 'none';
   env.OTEL_METRICS_EXPORTER ??= 'none';
-  const [{ NodeSDK }, { OTLPTraceExporter }, http, express, nest, pg, ioredis, undici] = await Promise.all([
+  const [{ NodeSDK }, { OTLPTraceExporter }, http, pg, ioredis, undici] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/instrumentation-http'),
-    import('@opentelemetry/instrumentation-express'),
-    import('@opentelemetry/instrumentation-nestjs-core'),
     import('@opentelemetry/instrumentation-pg'),
     import('@opentelemetry/instrumentation-ioredis'),
     import('@opentelemetry/instrumentation-undici'),
   ]);
-  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || 'gus',
-    ...(exporting ? { traceExporter: new OTLPTraceExporter() } : { spanProcessors: [NO_EXPORT] }),
+    traceExporter: new OTLPTraceExporter(),
     instrumentations: [
       new http.HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health/') }),
-      new express.ExpressInstrumentation(),
-      new nest.NestInstrumentation(), // inactive on NestJS 12 (it supports < 12): see handler-span.interceptor.ts
       new pg.PgInstrumentation({ enhancedDatabaseReporting: false }),
       new ioredis.IORedisInstrumentation(),
       new undici.UndiciInstrumentation(),
     ],
   });
   sdk.start();
+  tracing = true;
   const stop = () => void sdk.shutdown().catch(() => undefined);
   process.once('beforeExit', stop);
-  return exporting ? 'tracing: OpenTelemetry, exporting over OTLP' : 'tracing: OpenTelemetry, trace ids only (set OTEL_EXPORTER_OTLP_ENDPOINT to export)';
+  return 'tracing: OpenTelemetry, exporting over OTLP';
 }
 
-/** Spans are recorded (so ids propagate) but go nowhere. */
-const NO_EXPORT = {
-  onStart: () => undefined,
-  onEnd: () => undefined,
-  forceFlush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+const INVALID_TRACE_ID = '0'.repeat(32);
 
-/** The trace id of the active span, or null when tracing is off. */
-export function currentTraceId(): string | null {
-  const context = trace.getActiveSpan()?.spanContext();
-  return context && trace.isSpanContextValid(context) ? context.traceId : null;
+/**
+ * The trace id of the current request: the active span's when tracing, else the caller's W3C traceparent,
+ * else a new random one. It names the request in X-Trace-Id, the logs and the stored messages.
+ */
+export function traceIdFor(traceparent: string | string[] | undefined): string {
+  if (tracing) {
+    const context = trace.getActiveSpan()?.spanContext();
+    if (context && trace.isSpanContextValid(context)) return context.traceId;
+  }
+  if (typeof traceparent === 'string' && traceparent.length === 55) {
+    const id = TRACEPARENT.exec(traceparent)?.[1];
+    if (id && id !== INVALID_TRACE_ID) return id;
+  }
+  // A UUID's 32 hex digits (from Node's pool of random bytes, no system call per request).
+  return randomUUID().replaceAll('-', '');
 }
 
-/** Adds attributes (e.g. gus.conversation_id) to the active span; a no-op without one. */
+/** Adds attributes (e.g. gus.conversation_id) to the active span; nothing when not tracing. */
 export function annotateActiveSpan(attributes: Attributes): void {
-  trace.getActiveSpan()?.setAttributes(attributes);
-}
-
-/** Every response names its trace: X-Trace-Id (also the id stored with the turn's messages). */
-export function traceIdMiddleware(req: Request & { traceId?: string; id?: string }, res: Response, next: NextFunction): void {
-  const traceId = currentTraceId();
-  req.traceId = traceId ?? req.id;
-  if (traceId) res.setHeader('X-Trace-Id', traceId);
-  next();
+  if (tracing) trace.getActiveSpan()?.setAttributes(attributes);
 }

@@ -1,12 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import type { ModelTier, Principal } from '../../libs/auth/principal.js';
-import { assertPlanAllowsTier } from './domain/plan-catalog.js';
+import { PlanCatalog, assertPlanAllowsTier } from './domain/plan-catalog.js';
 import { UsersService } from './service/users.service.js';
 
 /** Identity's public face for other contexts: what a caller's plan entitles them to, and suspension. */
 @Injectable()
 export class IdentityFacade {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly plans: PlanCatalog,
+  ) {}
+
+  /** Whether any plan asks for its users' payloads to be audited (the audit hooks are installed only then). */
+  anyPlanLogsPayloads(): boolean {
+    return this.plans.ids().some((id) => this.plans.get(id).payloadLogging === true);
+  }
 
   /** Suspends an account at once (403 ACCOUNT_SUSPENDED on every route); an admin lifts it. */
   async suspend(userId: string): Promise<void> {

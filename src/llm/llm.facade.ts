@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { observeModelCall } from '../../libs/metrics/metrics.js';
 import type { ChatEvent, ChatMessage } from './domain/chat-provider.js';
 import { neutraliseControlSequences } from './domain/control-sequences.js';
 import { ModelCatalog, priceTurn, type ModelSpec } from './domain/model-catalog.js';
@@ -13,6 +12,8 @@ export interface ChatCall {
   messages: ChatMessage[];
   /** The context window the messages were fitted to; sent as num_ctx so the server never truncates silently. */
   contextWindow: number;
+  /** The most tokens the answer may have; unset: the server's own limit. */
+  maxTokens?: number;
   format?: 'json';
   signal: AbortSignal;
 }
@@ -25,6 +26,11 @@ export class LlmFacade {
     private readonly server: ModelServer,
   ) {}
 
+  /** Every model of the catalogue. */
+  models(): ModelSpec[] {
+    return this.catalog.all();
+  }
+
   /** The model by id (or the default); INVALID_REQUEST for an unknown id. */
   resolveModel(id?: string | null): ModelSpec {
     return this.catalog.resolve(id);
@@ -36,14 +42,14 @@ export class LlmFacade {
    * become a control token on its way to the model.
    */
   stream(call: ChatCall): AsyncIterable<ChatEvent> {
-    const events = this.server.providerFor(call.model).stream({
+    return this.server.providerFor(call.model).stream({
       model: call.model.id,
       messages: call.messages.map((message) => ({ role: message.role, content: neutraliseControlSequences(message.content) })),
       numCtx: call.contextWindow,
+      maxTokens: call.maxTokens,
       format: call.format,
       signal: call.signal,
     });
-    return observeModelCall(call.model.id, events, call.signal);
   }
 
   /** The whole answer of a non-interactive call (background jobs such as summaries). */

@@ -26,6 +26,11 @@ export class ModerationFacade {
     private readonly abuse: AbuseMonitor,
   ) {}
 
+  /** The checks that need nothing but the text (empty, too many characters): run before any other work. */
+  checkMessageShape(content: string): void {
+    this.validation.checkShape(content);
+  }
+
   /**
    * A user message; `measured.tokens` (from LlmFacade.countTokens) is checked against the plan's
    * maxMessageTokens. Every message, refusal and flagged injection also feeds abuse detection.

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../libs/auth/principal.js';
 import type { Transaction } from '../../libs/database/transaction.js';
 import { assertValidEvent, type UsageEvent, type UsageTotals } from './domain/usage-event.js';
-import { UsageRepository } from './repository/usage.repository.js';
+import { UsageRepository, ledgerInsert, ledgerParams } from './repository/usage.repository.js';
 import { QuotaService, type QuotaReservation, type QuotaStatus } from './service/quota.service.js';
 import { UsageOutboxRelay } from './service/usage-outbox.relay.js';
 
@@ -31,10 +31,24 @@ export class UsageFacade {
     return this.quotas.status(principal);
   }
 
-  /** Records the turn in the same transaction as the assistant message; call afterCommit once it commits. */
-  async recordTurn(tx: Transaction, event: UsageEvent): Promise<void> {
+  /** Records a turn that stores nothing else (the OpenAI-compatible route without a conversation); then afterCommit. */
+  async recordTurn(event: UsageEvent, tx?: Transaction): Promise<void> {
     assertValidEvent(event);
-    await this.usage.insertEvent(tx, event);
+    await this.usage.insertEvent(event, tx);
+  }
+
+  /**
+   * The ledger row of a turn as a CTE for the caller's own INSERT statement, its parameters numbered from
+   * `first`: the answer and what it cost are then written in one statement, atomically (the outbox row).
+   */
+  ledgerCte(first: number): string {
+    return `usage_event AS (${ledgerInsert(first)})`;
+  }
+
+  /** The parameters of ledgerCte for one event (validated). */
+  ledgerParams(event: UsageEvent): unknown[] {
+    assertValidEvent(event);
+    return ledgerParams(event);
   }
 
   /** Hands a committed event to the billing queue. */

@@ -1,5 +1,8 @@
 import { PROMPT_OVERHEAD_TOKENS, messageCost } from '../../src/conversation/domain/context-window.js';
-import { FIRST_SPECIAL_TOKEN_ID, countLlama3Tokens, encodeLlama3 } from '../../src/llm/service/llama3-token-counter.js';
+import llama3Tokenizer from 'llama3-tokenizer-js';
+import { FIRST_SPECIAL_TOKEN_ID, countLlama3Tokens } from '../../src/llm/service/llama3-token-counter.js';
+
+const encodeLlama3 = (text: string): number[] => llama3Tokenizer.encode(text, { bos: false, eos: false });
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient, parseSse } from './support/api-client.js';
 import { eventually, startGus, type RunningGus } from './support/gus-harness.js';

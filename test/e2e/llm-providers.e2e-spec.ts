@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { ChatEvent, ChatProvider } from '../../src/llm/domain/chat-provider.js';
 import { ModelCallError } from '../../src/llm/domain/model-failure.js';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
-import { DeadlineProvider } from '../../src/llm/service/deadline.provider.js';
+import { GuardedProvider, type Deadlines } from '../../src/llm/service/guarded.provider.js';
 import { OllamaProvider } from '../../src/llm/service/ollama.provider.js';
 import { OpenAICompatibleProvider } from '../../src/llm/service/openai-compatible.provider.js';
-import { RetryingProvider } from '../../src/llm/service/retrying.provider.js';
 
 const MODEL = 'llama3.2:1b';
 
@@ -160,10 +159,13 @@ describe('model providers against the simulator over real HTTP', () => {
     });
   });
 
-  describe('DeadlineProvider (first token, whole answer), for both providers', () => {
+  /** Deadlines only (no retries), as the turn's provider applies them. */
+  const withDeadlines = (bare: ChatProvider, deadlines: Deadlines) => new GuardedProvider(bare, { deadlines, retry: { retries: 0, baseDelayMs: 0 } });
+
+  describe('deadlines (first token, whole answer), for both providers', () => {
     it('gives up with LLM_TIMEOUT when no token comes in time, and hangs up on the server', async () => {
       for (const bare of [openai, ollama]) {
-        const provider = new DeadlineProvider(bare, { firstTokenMs: 150, totalMs: 5000 });
+        const provider = withDeadlines(bare, { firstTokenMs: 150, totalMs: 5000 });
         const before = sim.abortedCount();
         const started = Date.now();
         const { error, events } = await run(provider, 'slow start [[sim:latency=2000]]');
@@ -177,28 +179,29 @@ describe('model providers against the simulator over real HTTP', () => {
     it('lets a slow answer run once its first token came, until the overall deadline', async () => {
       sim.setOptions({ tokensPerSecond: 20 });
       for (const bare of [openai, ollama]) {
-        const ok = await run(new DeadlineProvider(bare, { firstTokenMs: 100, totalMs: 5000 }), '[[sim:tokens=6]] steady');
+        const ok = await run(withDeadlines(bare, { firstTokenMs: 100, totalMs: 5000 }), '[[sim:tokens=6]] steady');
         expect(ok.error).toBeNull();
         expect(ok.events.filter((e) => e.type === 'delta')).toHaveLength(6);
 
-        const late = await run(new DeadlineProvider(bare, { firstTokenMs: 100, totalMs: 300 }), '[[sim:tokens=50]] too long');
+        const late = await run(withDeadlines(bare, { firstTokenMs: 100, totalMs: 300 }), '[[sim:tokens=50]] too long');
         expect(late.error).toMatchObject({ code: 'LLM_TIMEOUT', message: 'the model did not finish its answer within 300 ms' });
         expect(late.events.length).toBeGreaterThan(2);
       }
     });
 
     it('times out a server that hangs, and passes a caller’s own abort through untouched', async () => {
-      const hung = await run(new DeadlineProvider(openai, { firstTokenMs: 0, totalMs: 200 }), 'x [[sim:hang]]');
+      const hung = await run(withDeadlines(openai, { firstTokenMs: 0, totalMs: 200 }), 'x [[sim:hang]]');
       expect(hung.error).toMatchObject({ code: 'LLM_TIMEOUT' });
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
-      const left = await run(new DeadlineProvider(ollama, { firstTokenMs: 5000, totalMs: 5000 }), 'y [[sim:hang]]', { signal: controller.signal });
+      const left = await run(withDeadlines(ollama, { firstTokenMs: 5000, totalMs: 5000 }), 'y [[sim:hang]]', { signal: controller.signal });
       expect(left.error).not.toMatchObject({ code: 'LLM_TIMEOUT' });
     });
   });
 
-  describe('RetryingProvider', () => {
-    const retrying = (bare: ChatProvider, retries = 2, baseDelayMs = 50) => new RetryingProvider(bare, { retries, baseDelayMs }, { random: () => 0.5 });
+  describe('retries', () => {
+    const retrying = (bare: ChatProvider, retries = 2, baseDelayMs = 50, deadlines: Deadlines = { firstTokenMs: 0, totalMs: 0 }) =>
+      new GuardedProvider(bare, { retry: { retries, baseDelayMs }, deadlines, random: () => 0.5 });
 
     it('sends a call that failed transiently before its first token again, with growing waits, until it succeeds', async () => {
       for (const [name, bare] of [['openai', openai], ['ollama', ollama]] as const) {
@@ -240,7 +243,7 @@ describe('model providers against the simulator over real HTTP', () => {
     });
 
     it('under a deadline, the retries count against the caller’s time', async () => {
-      const provider = new DeadlineProvider(retrying(openai, 5, 400), { firstTokenMs: 300, totalMs: 5000 });
+      const provider = retrying(openai, 5, 400, { firstTokenMs: 300, totalMs: 5000 });
       const started = Date.now();
       const { error } = await run(provider, 'deadline [[sim:flaky=5]]');
       expect(error).toMatchObject({ code: 'LLM_TIMEOUT' });

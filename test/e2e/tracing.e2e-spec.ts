@@ -85,7 +85,7 @@ describe('OpenTelemetry tracing (PostgreSQL + Redis, exported to an OTLP collect
       return ofTrace;
     }, 15_000);
     const scopes = new Set(spans.map((s) => s.scope));
-    for (const scope of ['@opentelemetry/instrumentation-http', '@opentelemetry/instrumentation-express', '@opentelemetry/instrumentation-pg', '@opentelemetry/instrumentation-ioredis', '@opentelemetry/instrumentation-undici']) {
+    for (const scope of ['@opentelemetry/instrumentation-http', '@opentelemetry/instrumentation-pg', '@opentelemetry/instrumentation-ioredis', '@opentelemetry/instrumentation-undici']) {
       expect(scopes).toContain(scope);
     }
     // Nest: OpenTelemetry's Nest instrumentation stops at NestJS < 12, so gus opens a span per handler itself.
@@ -101,22 +101,31 @@ describe('OpenTelemetry tracing (PostgreSQL + Redis, exported to an OTLP collect
   });
 });
 
-describe('with OTEL_SDK_DISABLED=true', () => {
+describe('without an exporter', () => {
   let gus: RunningGus;
 
   beforeAll(async () => {
-    gus = await startGus({ embedded: true, env: { OTEL_SDK_DISABLED: 'true' } });
+    gus = await startGus({ embedded: true });
   });
   afterAll(() => gus?.stop());
 
-  it('runs and answers normally, without a trace id header', async () => {
+  it('instruments nothing, yet names every request with a trace id: the caller’s traceparent, or a new one', async () => {
+    expect(gus.logs()).toContain('tracing: no exporter configured');
     const api = new ApiClient(gus.url);
     const user = await api.newUser(await api.asAdmin());
     const id = (await user.post('/v1/conversations', {})).body.id;
-    const turn = await user.post(`/v1/conversations/${id}/messages`, { content: 'no tracing' });
+    const turn = await user.post(`/v1/conversations/${id}/messages`, { content: 'no exporter' });
     expect(turn.status).toBe(201);
-    expect(turn.headers.get('x-trace-id')).toBeNull();
-    expect(turn.body.assistantMessage.traceId).toBe(turn.headers.get('x-request-id'));
-    expect(gus.logs()).toContain('tracing: off');
+    const traceId = turn.headers.get('x-trace-id');
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(turn.body.assistantMessage.traceId).toBe(traceId);
+
+    const caller = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const followed = await user.post(`/v1/conversations/${id}/messages`, { content: 'follow my trace' }, { traceparent: `00-${caller}-00f067aa0ba902b7-01` });
+    expect(followed.headers.get('x-trace-id')).toBe(caller);
+    expect(followed.body.userMessage.traceId).toBe(caller);
+    const again = await user.post(`/v1/conversations/${id}/messages`, { content: 'a malformed traceparent is ignored' }, { traceparent: '00-zzzz-00f067aa0ba902b7-01' });
+    expect(again.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/);
+    expect(again.headers.get('x-trace-id')).not.toBe(caller);
   });
 });

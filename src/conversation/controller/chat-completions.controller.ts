@@ -1,16 +1,18 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, ValidateNested } from 'class-validator';
-import type { Request, Response } from 'express';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { toDomainError, toOpenAiError } from '../../../libs/errors/http-error.filter.js';
+import { headerOf } from '../../../libs/http/headers.js';
 import { errorsByCode } from '../../../libs/metrics/metrics.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
+import { EventStream } from './turn-event-stream.js';
 
 class ChatMessageDto {
   @ApiProperty({ enum: ['system', 'user', 'assistant'] }) @IsIn(['system', 'user', 'assistant']) role: 'system' | 'user' | 'assistant';
@@ -35,11 +37,11 @@ export class ChatCompletionDto {
   @ApiPropertyOptional() @IsOptional() @IsObject() @ValidateNested() @Type(() => ResponseFormatDto) response_format?: ResponseFormatDto;
   @ApiPropertyOptional() @IsOptional() @IsNumber() temperature?: number;
   @ApiPropertyOptional() @IsOptional() @IsNumber() top_p?: number;
-  @ApiPropertyOptional() @IsOptional() @IsNumber() max_tokens?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_tokens?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_completion_tokens?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) user?: string;
 }
 
-type RequestWithId = Request & { id: string; traceId?: string };
 const seconds = (): number => Math.floor(Date.now() / 1000);
 
 const toUsage = (completion: ChatCompletion) => ({
@@ -64,77 +66,85 @@ export class ChatCompletionsController {
     @CurrentPrincipal() principal: Principal,
     @Body() body: ChatCompletionDto,
     @Headers('x-conversation-id') conversationHeader: string | undefined,
-    @Req() req: RequestWithId,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const conversationId = conversationHeader ? validUuid(conversationHeader) : undefined;
-    const request: ChatCompletionRequest = { model: body.model, messages: body.messages, format: body.response_format?.type === 'json_object' ? ('json' as const) : undefined, conversationId };
+    const request: ChatCompletionRequest = {
+      model: body.model,
+      messages: body.messages,
+      format: body.response_format?.type === 'json_object' ? ('json' as const) : undefined,
+      maxTokens: body.max_completion_tokens ?? body.max_tokens,
+      conversationId,
+    };
     const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
     });
     await this.idempotency.run(
-      { userId: principal.userId, key: req.header('idempotency-key'), route: `POST ${req.path} ${conversationId ?? ''}`, body },
-      () => (body.stream ? this.stream(principal, request, body, req, res, abort.signal) : this.json(principal, request, req, res, abort.signal)),
+      { userId: principal.userId, key: headerOf(req, 'idempotency-key'), route: `POST ${req.url.split('?')[0]} ${conversationId ?? ''}`, body },
+      () => (body.stream ? this.stream(principal, request, body, req, reply, abort.signal) : this.json(principal, request, req, reply, abort.signal)),
       (stored) => {
-        res.setHeader('Idempotent-Replayed', 'true');
+        void reply.header('Idempotent-Replayed', 'true');
         const completion = stored.body as ReturnType<typeof toCompletionResponse>;
         if (!body.stream) {
-          res.status(stored.status).json(completion);
+          void reply.status(stored.status).send(completion);
           return;
         }
-        openEventStream(res);
+        const events = new EventStream(reply);
+        events.open();
         const id = completion.id.replace(/^chatcmpl-/, '');
-        writeEvent(res, toChunk(id, completion.created, completion.model, { role: 'assistant', content: completion.choices[0]!.message.content }, null));
-        writeEvent(res, toChunk(id, completion.created, completion.model, {}, completion.choices[0]!.finish_reason));
-        if (body.stream_options?.include_usage) writeEvent(res, { ...toChunk(id, completion.created, completion.model, {}, null), choices: [], usage: completion.usage });
-        res.end('data: [DONE]\n\n');
+        events.write(chunkEvent(toChunk(id, completion.created, completion.model, { role: 'assistant', content: completion.choices[0]!.message.content }, null)));
+        events.write(chunkEvent(toChunk(id, completion.created, completion.model, {}, completion.choices[0]!.finish_reason)));
+        if (body.stream_options?.include_usage) events.write(chunkEvent({ ...toChunk(id, completion.created, completion.model, {}, null), choices: [], usage: completion.usage }));
+        events.end(DONE);
       },
     );
   }
 
-  private async json(principal: Principal, request: ChatCompletionRequest, req: RequestWithId, res: Response, signal: AbortSignal): Promise<StoredResponse> {
-    const completion = await this.completions.complete(principal, request, { signal, traceId: req.traceId ?? req.id, setHeader: (name, value) => res.setHeader(name, value) });
-    if (completion.conversationId) res.setHeader('X-Conversation-Id', completion.conversationId);
+  private async json(principal: Principal, request: ChatCompletionRequest, req: FastifyRequest, reply: FastifyReply, signal: AbortSignal): Promise<StoredResponse> {
+    const completion = await this.completions.complete(principal, request, { signal, traceId: req.traceId, setHeader: (name, value) => void reply.header(name, value) });
+    if (completion.conversationId) void reply.header('X-Conversation-Id', completion.conversationId);
     const response = toCompletionResponse(completion, seconds());
-    res.status(200).json(response);
+    void reply.status(200).send(response);
     return { status: 200, body: response };
   }
 
-  private async stream(principal: Principal, request: ChatCompletionRequest, body: ChatCompletionDto, req: RequestWithId, res: Response, signal: AbortSignal): Promise<StoredResponse> {
+  private async stream(principal: Principal, request: ChatCompletionRequest, body: ChatCompletionDto, req: FastifyRequest, reply: FastifyReply, signal: AbortSignal): Promise<StoredResponse> {
     const created = seconds();
+    const events = new EventStream(reply);
     const open = (id: string) => {
-      if (res.headersSent) return;
-      openEventStream(res);
-      writeEvent(res, toChunk(id, created, body.model, { role: 'assistant', content: '' }, null));
+      if (events.started) return;
+      events.open();
+      events.write(chunkEvent(toChunk(id, created, body.model, { role: 'assistant', content: '' }, null)));
     };
     let stored: StoredResponse;
     try {
       const completion = await this.completions.complete(principal, request, {
         signal,
-        traceId: req.traceId ?? req.id,
+        traceId: req.traceId,
         setHeader: (name, value) => {
-          if (!res.headersSent) res.setHeader(name, value);
+          if (!events.started) void reply.header(name, value);
         },
         listener: {
           delta: (id, text) => {
             open(id);
-            writeEvent(res, toChunk(id, created, body.model, { content: text }, null));
+            events.write(chunkEvent(toChunk(id, created, body.model, { content: text }, null)));
           },
         },
       });
       open(completion.id);
-      writeEvent(res, toChunk(completion.id, created, completion.model, {}, completion.finishReason));
-      if (body.stream_options?.include_usage) writeEvent(res, { ...toChunk(completion.id, created, completion.model, {}, null), choices: [], usage: toUsage(completion) });
+      events.write(chunkEvent(toChunk(completion.id, created, completion.model, {}, completion.finishReason)));
+      if (body.stream_options?.include_usage) events.write(chunkEvent({ ...toChunk(completion.id, created, completion.model, {}, null), choices: [], usage: toUsage(completion) }));
       stored = { status: 200, body: toCompletionResponse(completion, created) };
     } catch (error) {
-      if (!res.headersSent) throw error;
+      if (!events.started) throw error;
       const failure = toDomainError(error);
       errorsByCode.inc({ code: failure.code });
-      writeEvent(res, toOpenAiError(failure));
+      events.write(chunkEvent(toOpenAiError(failure)));
       stored = { status: failure.status, body: { code: failure.code, message: failure.message } };
     }
-    if (!res.writableEnded) res.end('data: [DONE]\n\n');
+    events.end(DONE);
     return stored;
   }
 }
@@ -154,15 +164,9 @@ function toChunk(id: string, created: number, model: string, delta: Record<strin
   return { id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
 }
 
-function openEventStream(res: Response): void {
-  res.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-cache, no-transform');
-  res.flushHeaders();
-}
+const DONE = 'data: [DONE]\n\n';
 
-function writeEvent(res: Response, data: unknown): void {
-  res.write(`data: ${JSON.stringify(data)}\n\n`);
-}
+const chunkEvent = (data: unknown): string => `data: ${JSON.stringify(data)}\n\n`;
 
 function validUuid(value: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw invalid('X-Conversation-Id must be a UUID');

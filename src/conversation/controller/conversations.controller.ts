@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { toDomainError } from '../../../libs/errors/http-error.filter.js';
+import { headerOf } from '../../../libs/http/headers.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ConversationsService } from '../service/conversations.service.js';
@@ -24,12 +25,12 @@ import {
 import { TurnEventStream } from './turn-event-stream.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
-type RequestWithId = Request & { id: string; traceId?: string };
 
 const toTurnResponse = (turn: TurnResult) => ({
   userMessage: turn.userMessage ? toMessageResponse(turn.userMessage) : null,
   assistantMessage: toMessageResponse(turn.assistantMessage),
   usage: turn.usage,
+  finishReason: turn.finishReason,
   warnings: turn.warnings,
 });
 
@@ -117,11 +118,11 @@ export class ConversationsController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
     @Body() body: SendMessageDto,
-    @Req() req: RequestWithId,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const { stream: _stream, ...input } = body;
-    return this.respond(principal, req, res, body, (context) => this.turns.send(principal, id, input, context));
+    return this.respond(principal, req, reply, body, (context) => this.turns.send(principal, id, input, context));
   }
 
   /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
@@ -131,11 +132,11 @@ export class ConversationsController {
     @Param('id', uuid) id: string,
     @Param('messageId', uuid) messageId: string,
     @Body() body: RegenerateDto,
-    @Req() req: RequestWithId,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const { stream: _stream, ...options } = body;
-    return this.respond(principal, req, res, body, (context) => this.turns.regenerate(principal, id, messageId, options, context));
+    return this.respond(principal, req, reply, body, (context) => this.turns.regenerate(principal, id, messageId, options, context));
   }
 
   @Post(':id/fork')
@@ -150,69 +151,60 @@ export class ConversationsController {
    */
   private respond(
     principal: Principal,
-    req: RequestWithId,
-    res: Response,
+    req: FastifyRequest,
+    reply: FastifyReply,
     body: { stream?: boolean },
     run: (context: TurnRequestContext) => Promise<TurnResult>,
   ): Promise<void> {
     const abort = new AbortController();
     // The client going away (socket closed before the answer is written) interrupts the turn.
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
     });
-    const key = req.header('idempotency-key');
     return this.idempotency.run(
-      { userId: principal.userId, key, route: `POST ${req.path}`, body },
-      () => (body.stream ? this.stream(req, res, abort.signal, run) : this.json(req, res, abort.signal, run)),
+      { userId: principal.userId, key: headerOf(req, 'idempotency-key'), route: `POST ${req.url.split('?')[0]}`, body },
+      () => (body.stream ? this.stream(req, reply, abort.signal, run) : this.json(req, reply, abort.signal, run)),
       (stored) => {
-        res.setHeader('Idempotent-Replayed', 'true');
+        void reply.header('Idempotent-Replayed', 'true');
         if (!body.stream) {
-          res.status(stored.status).json(stored.body);
+          void reply.status(stored.status).send(stored.body);
           return;
         }
         const turn = stored.body as ReturnType<typeof toTurnResponse>;
-        const events = new TurnEventStream(res);
-        events.open({});
+        const events = new TurnEventStream(reply);
         if (turn.userMessage) events.send('message.created', turn.userMessage);
         events.send('message.delta', { messageId: turn.assistantMessage.id, delta: turn.assistantMessage.content });
-        events.send('message.completed', { ...turn.assistantMessage, usage: turn.usage, warnings: turn.warnings });
+        events.send('message.completed', { ...turn.assistantMessage, usage: turn.usage, finishReason: turn.finishReason, warnings: turn.warnings });
         events.end();
       },
     );
   }
 
-  private async json(req: RequestWithId, res: Response, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
-    const response = toTurnResponse(await run({ signal, traceId: req.traceId ?? req.id, setHeader: (name, value) => res.setHeader(name, value) }));
-    res.status(201).json(response);
+  private async json(req: FastifyRequest, reply: FastifyReply, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
+    const response = toTurnResponse(await run({ signal, traceId: req.traceId, setHeader: (name, value) => void reply.header(name, value) }));
+    void reply.status(201).send(response);
     return { status: 201, body: response };
   }
 
-  private async stream(req: RequestWithId, res: Response, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
-    const events = new TurnEventStream(res);
+  private async stream(req: FastifyRequest, reply: FastifyReply, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
+    const events = new TurnEventStream(reply);
     try {
       const turn = await run({
         signal,
-        traceId: req.traceId ?? req.id,
+        traceId: req.traceId,
         setHeader: (name, value) => {
-          if (!res.headersSent) res.setHeader(name, value);
+          if (!events.started) void reply.header(name, value);
         },
         listener: {
-          userMessageStored: (message) => {
-            events.open({});
-            events.send('message.created', toMessageResponse(message));
-          },
-          delta: (messageId, delta) => {
-            events.open({});
-            events.send('message.delta', { messageId, delta });
-          },
+          userMessageStored: (message) => events.send('message.created', toMessageResponse(message)),
+          delta: (messageId, delta) => events.send('message.delta', { messageId, delta }),
         },
       });
-      events.open({});
-      events.send('message.completed', { ...toMessageResponse(turn.assistantMessage), usage: turn.usage, warnings: turn.warnings });
+      events.send('message.completed', { ...toMessageResponse(turn.assistantMessage), usage: turn.usage, finishReason: turn.finishReason, warnings: turn.warnings });
       events.end();
       return { status: 201, body: toTurnResponse(turn) };
     } catch (error) {
-      if (!res.headersSent) throw error; // nothing streamed yet: answer with a plain JSON error
+      if (!events.started) throw error; // nothing streamed yet: answer with a plain JSON error
       const failure = toDomainError(error);
       events.error({ statusCode: failure.status, code: failure.code, message: failure.message, requestId: req.id });
       events.end();

@@ -18,6 +18,10 @@ export interface TurnContext {
   formatValid: boolean | null;
   /** The checks the user message passed (null when an answer was regenerated). */
   validation?: { checks: string[]; injectionScore: number; flagged: boolean } | null;
+  /** The token limit the answer was given (the room reserved for it, or the client's smaller one). */
+  maxTokens?: number;
+  /** Why the answer ended: stop, length (its token limit) or content_filter (cut before repeating the system prompt). */
+  finishReason?: 'stop' | 'length' | 'content_filter';
 }
 
 /** A node of the conversation tree. Assistant messages carry what their model call cost and how long it took. */

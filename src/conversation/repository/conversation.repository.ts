@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
-import type { Transaction } from '../../../libs/database/transaction.js';
+import { Sql, statement, type SqlRunner } from '../../../libs/database/sql.js';
 import type { Conversation, ConversationState, StateChange } from '../domain/conversation.js';
 import { ConversationEntity } from './conversation.entity.js';
+import { CONVERSATION_COLUMNS, toConversation as fromRow, type ConversationRow } from './message.repository.js';
 import { applyTextSearch } from './message-search.repository.js';
 
 export interface ConversationFilter {
@@ -24,36 +25,48 @@ const toConversation = (row: ConversationEntity): Conversation => ({
   state: row.state as ConversationState,
 });
 
+const FIND_OWNED = statement(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1 AND user_id = $2`);
+
+const INSERT = `INSERT INTO conversations (${CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`;
+
+const insertParams = (c: Conversation): unknown[] => [
+  c.id, c.userId, c.title, c.model, c.systemPrompt, JSON.stringify(c.metadata), c.state, c.stateChangedAt, c.currentLeafId, c.messageCount,
+  c.createdAt, c.updatedAt, c.lastMessageAt, c.forkedFromConversationId, c.forkedFromMessageId,
+];
+
 @Injectable()
 export class ConversationRepository {
   private readonly conversations: Repository<ConversationEntity>;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {
+  constructor(
+    @InjectDataSource() db: DataSource,
+    private readonly sql: Sql,
+  ) {
     this.conversations = db.getRepository(ConversationEntity);
   }
 
-  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.sql.transaction(work);
   }
 
-  async insert(conversation: Conversation): Promise<void> {
-    await this.conversations.insert(conversation);
+  async insert(conversation: Conversation, runner: SqlRunner = this.sql): Promise<void> {
+    await runner.query(INSERT, insertParams(conversation));
   }
 
   /** Any user's conversation, for admins' audit routes. */
   async findById(id: string): Promise<Conversation | null> {
-    const row = await this.conversations.findOneBy({ id });
-    return row ? toConversation(row) : null;
+    const rows = await this.sql.query<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`, [id]);
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   /** The conversation if it exists and belongs to the user; another user's is indistinguishable from none. */
   async findOwned(id: string, userId: string): Promise<Conversation | null> {
-    const row = await this.conversations.findOneBy({ id, userId });
-    return row ? toConversation(row) : null;
+    const rows = await this.sql.query<ConversationRow>(FIND_OWNED, [id, userId]);
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async delete(id: string): Promise<void> {
-    await this.conversations.delete({ id });
+    await this.sql.query(`DELETE FROM conversations WHERE id = $1`, [id]);
   }
 
   /** Most recently updated first; the cursor is (updated_at, id), so pages never skip or repeat. */
@@ -73,18 +86,25 @@ export class ConversationRepository {
     return (await query.getMany()).map(toConversation);
   }
 
-
   /** Saves an owner's edit; a state change is recorded with it, in the same transaction. */
   async saveEdit(conversation: Conversation, change: StateChange | null): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const { id, title, model, systemPrompt, metadata, state, stateChangedAt, updatedAt, currentLeafId } = conversation;
-      await tx.getRepository(ConversationEntity).update({ id }, { title, model, systemPrompt, metadata, state, stateChangedAt, updatedAt, currentLeafId });
-      if (change) await this.recordStateChange(tx, id, change);
+    const { id, title, model, systemPrompt, metadata, state, stateChangedAt, updatedAt, currentLeafId } = conversation;
+    const update = [
+      `UPDATE conversations SET title = $2, model = $3, system_prompt = $4, metadata = $5, state = $6, state_changed_at = $7, updated_at = $8, current_leaf_id = $9 WHERE id = $1`,
+      [id, title, model, systemPrompt, JSON.stringify(metadata), state, stateChangedAt, updatedAt, currentLeafId],
+    ] as const;
+    if (!change) {
+      await this.sql.query(...update);
+      return;
+    }
+    await this.sql.transaction(async (tx) => {
+      await tx.query(...update);
+      await this.recordStateChange(tx, id, change);
     });
   }
 
   async stateChanges(conversationId: string, limit = 50): Promise<StateChange[]> {
-    const rows: Array<{ from_state: string; to_state: string; reason: string; changed_at: Date }> = await this.db.query(
+    const rows = await this.sql.query<{ from_state: string; to_state: string; reason: string; changed_at: Date }>(
       `SELECT from_state, to_state, reason, changed_at FROM conversation_state_changes WHERE conversation_id = $1 ORDER BY changed_at DESC, id DESC LIMIT $2`,
       [conversationId, limit],
     );
@@ -93,7 +113,7 @@ export class ConversationRepository {
 
   /** Marks conversations idle since before `idleSince` inactive, recording each change. Returns how many. */
   async markIdleInactive(idleSince: Date, now: Date): Promise<number> {
-    const rows: Array<{ id: string }> = await this.db.query(
+    const rows = await this.sql.query<{ id: string }>(
       `WITH idle AS (
          UPDATE conversations SET state = 'inactive', state_changed_at = $2
          WHERE state = 'active' AND coalesce(last_message_at, created_at) < $1
@@ -108,11 +128,7 @@ export class ConversationRepository {
     return rows.length;
   }
 
-  async insertFork(tx: Transaction, conversation: Conversation): Promise<void> {
-    await tx.getRepository(ConversationEntity).insert(conversation);
-  }
-
-  private async recordStateChange(tx: Transaction, conversationId: string, change: StateChange): Promise<void> {
+  private async recordStateChange(tx: SqlRunner, conversationId: string, change: StateChange): Promise<void> {
     await tx.query(
       `INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at) VALUES ($1, $2, $3, $4, $5)`,
       [conversationId, change.from, change.to, change.reason, change.at],

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { Transaction } from '../../../libs/database/transaction.js';
+import { Sql, statement, type SqlRunner } from '../../../libs/database/sql.js';
 import { TOKENS_PER_MESSAGE, type ContextSummary } from '../domain/context-window.js';
+import type { Conversation, ConversationState } from '../domain/conversation.js';
 import type { Message, MessageRole, MessageStatus, TurnContext } from '../domain/message.js';
 
 interface MessageRow {
@@ -20,12 +19,30 @@ interface MessageRow {
   completion_tokens: number | null;
   latency_ms: number | null;
   ttft_ms: number | null;
-  cost_micros: string | null;
+  cost_micros: string | number | null;
   error_code: string | null;
   trace_id: string | null;
   context: TurnContext | null;
-  created_at: Date;
-  completed_at: Date | null;
+  created_at: Date | string;
+  completed_at: Date | string | null;
+}
+
+export interface ConversationRow {
+  id: string;
+  user_id: string;
+  title: string | null;
+  model: string | null;
+  system_prompt: string | null;
+  metadata: Record<string, unknown>;
+  state: string;
+  state_changed_at: Date | string;
+  current_leaf_id: string | null;
+  message_count: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+  last_message_at: Date | string | null;
+  forked_from_conversation_id: string | null;
+  forked_from_message_id: string | null;
 }
 
 const COLUMNS = [
@@ -34,6 +51,8 @@ const COLUMNS = [
 ];
 const MESSAGE_COLUMNS = COLUMNS.join(', ');
 const M_COLUMNS = COLUMNS.map((c) => `m.${c}`).join(', ');
+export const CONVERSATION_COLUMNS =
+  'id, user_id, title, model, system_prompt, metadata, state, state_changed_at, current_leaf_id, message_count, created_at, updated_at, last_message_at, forked_from_conversation_id, forked_from_message_id';
 
 const toMessage = (row: MessageRow): Message => ({
   id: row.id,
@@ -57,21 +76,139 @@ const toMessage = (row: MessageRow): Message => ({
   completedAt: row.completed_at ? new Date(row.completed_at) : null,
 });
 
+export const toConversation = (row: ConversationRow): Conversation => ({
+  id: row.id,
+  userId: row.user_id,
+  title: row.title,
+  model: row.model,
+  systemPrompt: row.system_prompt,
+  metadata: row.metadata,
+  state: row.state as ConversationState,
+  stateChangedAt: new Date(row.state_changed_at),
+  currentLeafId: row.current_leaf_id,
+  messageCount: row.message_count,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+  lastMessageAt: row.last_message_at ? new Date(row.last_message_at) : null,
+  forkedFromConversationId: row.forked_from_conversation_id,
+  forkedFromMessageId: row.forked_from_message_id,
+});
+
 const byDepth = (a: Message, b: Message): number => a.depth - b.depth;
+
+/**
+ * The walk up a branch within a token budget: follows parent ids (primary-key lookups) from the leaf and
+ * stops once the running sum of stored token counts passes the budget, so a turn costs the same in a
+ * 10-message and a 10,000-message conversation. $1 conversation, $2 leaf, $3 budget.
+ */
+const WALK = `walk AS (
+  SELECT ${MESSAGE_COLUMNS}, token_count + ${TOKENS_PER_MESSAGE} AS running FROM messages WHERE id = $2 AND conversation_id = $1
+  UNION ALL
+  SELECT ${M_COLUMNS}, w.running + m.token_count + ${TOKENS_PER_MESSAGE}
+  FROM messages m JOIN walk w ON m.id = w.parent_id
+  WHERE w.running <= $3
+)`;
+
+/**
+ * The start of a turn in one round trip: the conversation if it is the caller's, and the newest part of the
+ * branch its context can use. The leaf is the given parent or the conversation's current leaf; the budget is
+ * looked up for the turn's model (given, else the conversation's, else the default) in the plan's budgets.
+ * $1 conversation, $2 user, $3 parent or null, $4 {model: budget} (jsonb), $5 requested model or null,
+ * $6 default model, $7 budget for a model not in $4.
+ */
+const OPEN_TURN = statement(`
+  WITH RECURSIVE conv AS (
+    SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1 AND user_id = $2
+  ),
+  start AS (
+    SELECT coalesce($3::uuid, conv.current_leaf_id) AS leaf,
+           coalesce(($4::jsonb ->> coalesce($5::text, conv.model, $6::text))::int, $7::int) AS budget
+    FROM conv
+  ),
+  walk AS (
+    SELECT ${M_COLUMNS}, m.token_count + ${TOKENS_PER_MESSAGE} AS running
+    FROM messages m JOIN start ON m.id = start.leaf WHERE m.conversation_id = $1
+    UNION ALL
+    SELECT ${M_COLUMNS}, w.running + m.token_count + ${TOKENS_PER_MESSAGE}
+    FROM messages m JOIN walk w ON m.id = w.parent_id, start
+    WHERE w.running <= start.budget
+  )
+  SELECT (SELECT row_to_json(conv) FROM conv) AS conversation,
+         (SELECT coalesce(json_agg(walk ORDER BY depth), '[]'::json) FROM walk) AS branch`);
+
+const WALK_WITHIN_BUDGET = statement(`WITH RECURSIVE ${WALK} SELECT * FROM walk`);
+
+const FIND_MESSAGE = statement(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 AND conversation_id = $2`);
+
+/**
+ * Stores a message, bumps the conversation's counters and makes it the current leaf when asked ($21), in one
+ * statement. An inactive conversation becomes active again with its next message, and that change is
+ * recorded too. $20 is the time the conversation is touched at.
+ */
+const INSERT_MESSAGE_CTES = `
+  inserted AS (
+    INSERT INTO messages (${MESSAGE_COLUMNS})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+  ),
+  updated AS (
+    UPDATE conversations c SET message_count = c.message_count + 1, last_message_at = $20, updated_at = $20,
+      state = CASE WHEN c.state = 'inactive' THEN 'active' ELSE c.state END,
+      state_changed_at = CASE WHEN c.state = 'inactive' THEN $20 ELSE c.state_changed_at END,
+      current_leaf_id = CASE WHEN $21 THEN $1::uuid ELSE c.current_leaf_id END
+    FROM (SELECT state AS old_state FROM conversations WHERE id = $2) previous
+    WHERE c.id = $2
+    RETURNING previous.old_state
+  )`;
+const RECORD_WAKE_UP = `INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at)
+  SELECT $2, 'inactive', 'active', 'new message', $20 FROM updated WHERE old_state = 'inactive'`;
+const INSERT_MESSAGE = statement(`WITH ${INSERT_MESSAGE_CTES} ${RECORD_WAKE_UP}`);
+/** Parameters after the message's own 21: where a caller's extra CTE (the usage ledger row) starts. */
+export const AFTER_MESSAGE_PARAMS = 22;
+
+function messageParams(message: Message, makeCurrentLeaf: boolean): unknown[] {
+  const at = message.completedAt ?? message.createdAt;
+  return [
+    message.id, message.conversationId, message.parentId, message.role, message.content, message.status, message.depth,
+    message.tokenCount, message.model, message.promptTokens, message.completionTokens, message.latencyMs, message.ttftMs,
+    message.costMicros, message.errorCode, message.traceId, message.context === null ? null : JSON.stringify(message.context),
+    message.createdAt, message.completedAt, at, makeCurrentLeaf,
+  ];
+}
 
 /** The message tree. Every query of a chat turn is here, as SQL a reviewer can read. */
 @Injectable()
 export class MessageRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  /** INSERT_MESSAGE plus one more CTE, by the CTE's text (a handful: one per caller). */
+  private readonly withExtra = new Map<string, ReturnType<typeof statement>>();
+
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * The conversation (if it is `userId`'s) and the newest part of the branch ending at `parentId` (or at its
+   * current leaf) that a context can use, root first; empty when the leaf is not in the conversation.
+   */
+  async openTurn(
+    conversationId: string,
+    userId: string,
+    parentId: string | null,
+    budgets: { byModel: string; model: string | null; defaultModel: string; fallback: number },
+  ): Promise<{ conversation: Conversation; branch: Message[] } | null> {
+    const rows = await this.sql.query<{ conversation: ConversationRow | null; branch: MessageRow[] }>(OPEN_TURN, [
+      conversationId, userId, parentId, budgets.byModel, budgets.model, budgets.defaultModel, budgets.fallback,
+    ]);
+    const row = rows[0];
+    if (!row?.conversation) return null;
+    return { conversation: toConversation(row.conversation), branch: row.branch.map(toMessage) };
+  }
 
   async findMessage(conversationId: string, messageId: string): Promise<Message | null> {
-    const rows: MessageRow[] = await this.db.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 AND conversation_id = $2`, [messageId, conversationId]);
+    const rows = await this.sql.query<MessageRow>(FIND_MESSAGE, [messageId, conversationId]);
     return rows[0] ? toMessage(rows[0]) : null;
   }
 
   /** The whole branch ending at `leafId`, root first (for reading a branch, not for building a context). */
   async findBranch(leafId: string): Promise<Message[]> {
-    const rows: MessageRow[] = await this.db.query(
+    const rows = await this.sql.query<MessageRow>(
       `WITH RECURSIVE branch AS (
          SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1
          UNION ALL
@@ -84,30 +221,18 @@ export class MessageRepository {
   }
 
   /**
-   * The newest part of the branch ending at `leafId` that can matter for a context of `budget` tokens:
-   * the walk follows parent ids (primary-key lookups) upward and stops once the running token sum passes
-   * the budget, so a turn costs the same in a 10-message and in a 10,000-message conversation.
-   * Returns root-first (the leaf last, or nothing when it is not in the conversation); the first row may
-   * be one that does not fit (the caller trims).
+   * The newest part of the branch ending at `leafId` that can matter for a context of `budget` tokens, root
+   * first (the leaf last, or nothing when it is not in the conversation); the first row may be one that does
+   * not fit (the caller trims).
    */
   async walkBranchWithinBudget(conversationId: string, leafId: string, budget: number): Promise<Message[]> {
-    const rows: MessageRow[] = await this.db.query(
-      `WITH RECURSIVE walk AS (
-         SELECT ${MESSAGE_COLUMNS}, token_count + ${TOKENS_PER_MESSAGE} AS running FROM messages WHERE id = $1 AND conversation_id = $3
-         UNION ALL
-         SELECT ${M_COLUMNS}, w.running + m.token_count + ${TOKENS_PER_MESSAGE}
-         FROM messages m JOIN walk w ON m.id = w.parent_id
-         WHERE w.running <= $2
-       )
-       SELECT * FROM walk`,
-      [leafId, budget, conversationId],
-    );
+    const rows = await this.sql.query<MessageRow>(WALK_WITHIN_BUDGET, [conversationId, leafId, budget]);
     return rows.map(toMessage).sort(byDepth);
   }
 
   /** The newest summary covering `messageId` or one of its nearest ancestors (a short, bounded walk). */
   async findSummaryCovering(messageId: string, maxSteps = 64): Promise<(ContextSummary & { distance: number }) | null> {
-    const rows: Array<{ id: string; content: string; token_count: number; covers_message_id: string; distance: number }> = await this.db.query(
+    const rows = await this.sql.query<{ id: string; content: string; token_count: number; covers_message_id: string; distance: number }>(
       `WITH RECURSIVE up AS (
          SELECT id, parent_id, 0 AS distance FROM messages WHERE id = $1
          UNION ALL
@@ -123,7 +248,7 @@ export class MessageRepository {
   }
 
   async insertSummary(summary: { conversationId: string; coversMessageId: string; content: string; tokenCount: number; model: string }): Promise<void> {
-    await this.db.query(
+    await this.sql.query(
       `INSERT INTO conversation_summaries (id, conversation_id, covers_message_id, content, token_count, model)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (covers_message_id) DO NOTHING`,
       [randomUUID(), summary.conversationId, summary.coversMessageId, summary.content, summary.tokenCount, summary.model],
@@ -132,43 +257,26 @@ export class MessageRepository {
 
   /** Every message, parents before children, siblings in the order they were written. */
   async findTree(conversationId: string): Promise<Message[]> {
-    const rows: MessageRow[] = await this.db.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY depth, created_at, id`,
-      [conversationId],
-    );
+    const rows = await this.sql.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY depth, created_at, id`, [conversationId]);
     return rows.map(toMessage);
   }
 
+  /** Stores a message and updates its conversation in one statement (atomic on its own). */
+  async insertMessage(message: Message, options: { makeCurrentLeaf: boolean }, runner: SqlRunner = this.sql): Promise<void> {
+    await runner.query(INSERT_MESSAGE, messageParams(message, options.makeCurrentLeaf));
+  }
+
   /**
-   * Stores a message, bumps the conversation's counters and makes it the current leaf when asked, in
-   * one statement (atomic on its own; pass `tx` to join a larger transaction). An inactive conversation
-   * becomes active again with its next message, and that change is recorded too.
+   * The same, with one more CTE in the same statement — the usage ledger's row for an answer, so that the
+   * answer and what it cost commit together or not at all. The CTE's parameters start at AFTER_MESSAGE_PARAMS.
    */
-  async insertMessage(message: Message, options: { makeCurrentLeaf: boolean }, tx?: Transaction): Promise<void> {
-    const at = message.completedAt ?? message.createdAt;
-    await (tx ?? this.db).query(
-      `WITH inserted AS (
-         INSERT INTO messages (${MESSAGE_COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-       ),
-       updated AS (
-         UPDATE conversations c SET message_count = c.message_count + 1, last_message_at = $20, updated_at = $20,
-           state = CASE WHEN c.state = 'inactive' THEN 'active' ELSE c.state END,
-           state_changed_at = CASE WHEN c.state = 'inactive' THEN $20 ELSE c.state_changed_at END,
-           current_leaf_id = CASE WHEN $21 THEN $1::uuid ELSE c.current_leaf_id END
-         FROM (SELECT state AS old_state FROM conversations WHERE id = $2) previous
-         WHERE c.id = $2
-         RETURNING previous.old_state
-       )
-       INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at)
-       SELECT $2, 'inactive', 'active', 'new message', $20 FROM updated WHERE old_state = 'inactive'`,
-      [
-        message.id, message.conversationId, message.parentId, message.role, message.content, message.status, message.depth,
-        message.tokenCount, message.model, message.promptTokens, message.completionTokens, message.latencyMs, message.ttftMs,
-        message.costMicros, message.errorCode, message.traceId, message.context === null ? null : JSON.stringify(message.context),
-        message.createdAt, message.completedAt, at, options.makeCurrentLeaf,
-      ],
-    );
+  async insertMessageWith(message: Message, options: { makeCurrentLeaf: boolean }, extra: { cte: string; params: unknown[] }): Promise<void> {
+    let prepared = this.withExtra.get(extra.cte);
+    if (!prepared) {
+      prepared = statement(`WITH ${INSERT_MESSAGE_CTES}, ${extra.cte}, woke AS (${RECORD_WAKE_UP}) SELECT 1`);
+      this.withExtra.set(extra.cte, prepared);
+    }
+    await this.sql.query(prepared, [...messageParams(message, options.makeCurrentLeaf), ...extra.params]);
   }
 
   /**
@@ -176,8 +284,8 @@ export class MessageRepository {
    * the fork holds the same messages, token counts and measurements, parented the same way.
    * Returns the id of the copy of `messageId` (the fork's leaf) and how many were copied.
    */
-  async copyPath(tx: Transaction, fromConversationId: string, messageId: string, toConversationId: string): Promise<{ leafId: string; count: number }> {
-    const rows: Array<{ new_id: string; old_id: string; count: string }> = await tx.query(
+  async copyPath(tx: SqlRunner, fromConversationId: string, messageId: string, toConversationId: string): Promise<{ leafId: string; count: number }> {
+    const rows = await tx.query<{ new_id: string; old_id: string; count: string }>(
       `WITH RECURSIVE path AS (
          SELECT id, parent_id FROM messages WHERE id = $1 AND conversation_id = $2
          UNION ALL

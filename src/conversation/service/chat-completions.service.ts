@@ -6,15 +6,16 @@ import { IdentityFacade } from '../../identity/identity.facade.js';
 import { LlmFacade } from '../../llm/llm.facade.js';
 import { ModerationFacade } from '../../moderation/moderation.facade.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
-import { ConversationRepository } from '../repository/conversation.repository.js';
 import { ContextBuilder, answerReserve } from './context-builder.service.js';
-import { LEAK_CUT_WARNING, callModel, type TurnUsage } from './model-call.js';
-import { SendMessageService, type TurnRequestContext } from './send-message.service.js';
+import { callModel, type TurnUsage } from './model-call.js';
+import { SendMessageService, answerLimit, type FinishReason, type TurnRequestContext } from './send-message.service.js';
 
 export interface ChatCompletionRequest {
   model: string;
   messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
   format?: 'json';
+  /** max_tokens / max_completion_tokens: the room reserved for the answer caps it anyway. */
+  maxTokens?: number;
   /** Store the exchange in this gus conversation (header X-Conversation-Id). */
   conversationId?: string;
 }
@@ -25,8 +26,8 @@ export interface ChatCompletion {
   content: string;
   usage: TurnUsage;
   conversationId: string | null;
-  /** content_filter when the answer was cut before it repeated the system instructions. */
-  finishReason: 'stop' | 'content_filter';
+  /** content_filter when the answer was cut before it repeated the system instructions; length at its token limit. */
+  finishReason: FinishReason;
 }
 
 /**
@@ -39,7 +40,6 @@ export class ChatCompletionsService {
   constructor(
     private readonly turns: SendMessageService,
     private readonly contexts: ContextBuilder,
-    private readonly conversations: ConversationRepository,
     private readonly llm: LlmFacade,
     private readonly identity: IdentityFacade,
     private readonly moderation: ModerationFacade,
@@ -51,14 +51,14 @@ export class ChatCompletionsService {
     if (!question || question.role !== 'user') throw invalid('messages must end with a user message');
     const systemPrompt = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n') || undefined;
     if (request.conversationId) {
-      const turn = await this.turns.send(principal, request.conversationId, { content: question.content, model: request.model, systemPrompt, format: request.format }, context);
+      const turn = await this.turns.send(principal, request.conversationId, { content: question.content, model: request.model, systemPrompt, format: request.format, maxTokens: request.maxTokens }, context);
       return {
         id: turn.assistantMessage.id,
         model: turn.assistantMessage.model ?? request.model,
         content: turn.assistantMessage.content,
         usage: turn.usage,
         conversationId: request.conversationId,
-        finishReason: turn.warnings.includes(LEAK_CUT_WARNING) ? 'content_filter' : 'stop',
+        finishReason: turn.finishReason,
       };
     }
     if (systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, systemPrompt);
@@ -76,16 +76,16 @@ export class ChatCompletionsService {
       model,
       messages: prompt.messages,
       window: prompt.window,
+      maxTokens: answerLimit(prompt.window, request.maxTokens),
       promptTokensEstimate: prompt.tokens,
       format: request.format,
       signal: context.signal,
       canary: prompt.canary,
       onDelta: (text) => context.listener?.delta?.(id, text),
     });
-    await this.usage.settleTokens(reservation, outcome.usage.totalTokens);
     if (outcome.usage.totalTokens > 0) {
-      await this.conversations.transaction((tx) =>
-        this.usage.recordTurn(tx, {
+      try {
+        await this.usage.recordTurn({
           id,
           userId: principal.userId,
           conversationId: null,
@@ -96,11 +96,17 @@ export class ChatCompletionsService {
           latencyMs: outcome.usage.latencyMs,
           ttftMs: outcome.usage.ttftMs,
           occurredAt: outcome.completedAt,
-        }),
-      );
+        });
+      } catch (error) {
+        // Nothing reached the ledger: nothing is counted.
+        await this.usage.settleTokens(reservation, 0);
+        throw error;
+      }
       this.usage.afterCommit(id);
     }
+    await this.usage.settleTokens(reservation, outcome.usage.totalTokens);
     if (outcome.failure) throw outcome.failure;
-    return { id, model: model.id, content: outcome.text, usage: outcome.usage, conversationId: null, finishReason: outcome.leakCut ? 'content_filter' : 'stop' };
+    const finishReason: FinishReason = outcome.leakCut ? 'content_filter' : outcome.truncated ? 'length' : 'stop';
+    return { id, model: model.id, content: outcome.text, usage: outcome.usage, conversationId: null, finishReason };
   }
 }

@@ -14,12 +14,17 @@ import { SummaryQueue } from './summary.worker.js';
 /** Tokens kept free in the window for the answer: a quarter of it, at most 2048. */
 export const answerReserve = (window: number): number => Math.min(2048, Math.floor(window / 4));
 
+/** What the prompt may use of a window: the rest. */
+const budgetOf = (window: number): number => window - answerReserve(window);
+
 export interface ContextRequest {
   principal: Principal;
   conversation: Conversation;
   model: ModelSpec;
   /** The message the answer continues from, already stored (null for the first message). */
   parentId: string | null;
+  /** The newest part of the branch ending at the parent, root first, when the caller read it already (see budgets). */
+  walked?: Message[];
   /** Makes this turn's user message, not stored yet, as a child of the parent (absent when regenerating). */
   newMessage?: (parent: Message | null) => Message;
   requestSystemPrompt?: string;
@@ -40,6 +45,18 @@ export interface BuiltTurn {
   newMessage: Message | null;
 }
 
+/** The token budget of each model on a plan, for the branch walk that opens a turn (see MessageRepository.openTurn). */
+export interface PlanBudgets {
+  /** {model id: budget} as JSON text. */
+  byModel: string;
+  defaultModel: string;
+  /** A model the catalogue does not know (the turn fails on it later anyway). */
+  fallback: number;
+}
+
+/** Token counts of system prompts by text: the layers repeat on every turn of a plan and model. */
+const MAX_CACHED_PROMPTS = 1000;
+
 /**
  * Builds what is sent to the model: the layered system prompt, then the summary of what fell out of
  * the window (if any), then the newest messages of the branch that fit. Reads only as much of the
@@ -47,6 +64,9 @@ export interface BuiltTurn {
  */
 @Injectable()
 export class ContextBuilder {
+  private readonly budgets = new Map<string, PlanBudgets>();
+  private readonly promptTokens = new Map<string, number>();
+
   constructor(
     private readonly messages: MessageRepository,
     private readonly llm: LlmFacade,
@@ -54,15 +74,27 @@ export class ContextBuilder {
     private readonly summaries: SummaryQueue,
   ) {}
 
+  /** Each model's budget on the caller's plan (the same for everyone on it: computed once). */
+  budgetsFor(principal: Principal): PlanBudgets {
+    const plan = principal.plan;
+    let budgets = this.budgets.get(plan.id);
+    if (!budgets) {
+      const byModel = Object.fromEntries(this.llm.models().map((model) => [model.id, budgetOf(Math.min(model.contextWindow ?? 4096, plan.maxContextTokens))]));
+      budgets = { byModel: JSON.stringify(byModel), defaultModel: this.llm.resolveModel(null).id, fallback: budgetOf(Math.min(4096, plan.maxContextTokens)) };
+      this.budgets.set(plan.id, budgets);
+    }
+    return budgets;
+  }
+
   /** The prompt of a turn; NOT_FOUND when the parent is not a message of the conversation. */
   async build(request: ContextRequest): Promise<BuiltTurn> {
     const { principal, conversation, model } = request;
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
-    const budget = window - answerReserve(window);
+    const budget = budgetOf(window);
     const composed = this.compose(principal, model, conversation.systemPrompt, request.requestSystemPrompt, request.format);
     const canary = newCanary();
     const system = this.systemTurn(composed, canary);
-    const walked = request.parentId ? await this.messages.walkBranchWithinBudget(conversation.id, request.parentId, budget) : [];
+    const walked = request.walked ?? (request.parentId ? await this.messages.walkBranchWithinBudget(conversation.id, request.parentId, budget) : []);
     const parent = walked.at(-1) ?? null;
     if (request.parentId && parent?.id !== request.parentId) throw notFound('parent message');
     const newMessage = request.newMessage?.(parent) ?? null;
@@ -86,7 +118,7 @@ export class ContextBuilder {
   buildStateless(request: { principal: Principal; model: ModelSpec; requestSystemPrompt?: string; history: Array<{ role: 'user' | 'assistant'; content: string }>; format?: 'json' }): TurnPrompt {
     const { principal, model } = request;
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
-    const budget = window - answerReserve(window);
+    const budget = budgetOf(window);
     const composed = this.compose(principal, model, null, request.requestSystemPrompt, request.format);
     const canary = newCanary();
     const system = this.systemTurn(composed, canary);
@@ -102,11 +134,21 @@ export class ContextBuilder {
     return { ...built, includedIds: [], window, systemLayers: composed?.applied ?? [], canary };
   }
 
-  /** The system turn: the canary first (see domain/canary.ts), then the layers. */
+  /**
+   * The system turn: the canary first (see domain/canary.ts), then the layers. Its tokens are the canary
+   * line's plus the layers' (LLaMA 3 splits words at that newline, and the layers start with no space), so
+   * the layers, which repeat on every turn, are counted once.
+   */
   private systemTurn(composed: ComposedSystemPrompt | null, canary: string): { content: string; tokens: number } | null {
     if (!composed) return null;
-    const content = `${canaryLine(canary)}\n${composed.content}`;
-    return { content, tokens: this.llm.countTokens(content) };
+    const head = `${canaryLine(canary)}\n`;
+    let layers = this.promptTokens.get(composed.content);
+    if (layers === undefined) {
+      layers = this.llm.countTokens(composed.content);
+      if (this.promptTokens.size >= MAX_CACHED_PROMPTS) this.promptTokens.clear();
+      this.promptTokens.set(composed.content, layers);
+    }
+    return { content: head + composed.content, tokens: this.llm.countTokens(head) + layers };
   }
 
   private compose(principal: Principal, model: ModelSpec, conversationPrompt: string | null, requestPrompt: string | undefined, format: 'json' | undefined) {

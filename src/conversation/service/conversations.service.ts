@@ -138,7 +138,7 @@ export class ConversationsService {
       forkedFromMessageId: messageId,
     };
     const copied = await this.conversations.transaction(async (tx) => {
-      await this.conversations.insertFork(tx, fork);
+      await this.conversations.insert(fork, tx);
       return this.messages.copyPath(tx, source.id, messageId, fork.id);
     });
     return { ...fork, currentLeafId: copied.leafId, messageCount: copied.count };

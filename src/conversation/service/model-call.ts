@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DomainError } from '../../../libs/errors/domain-error.js';
 import type { ChatMessage, LlmFacade, ModelSpec } from '../../llm/llm.facade.js';
-import { releasable } from '../domain/canary.js';
+import { CanaryGate } from '../domain/canary.js';
 import type { MessageStatus } from '../domain/message.js';
 
 export interface TurnUsage {
@@ -18,6 +18,8 @@ export interface ModelCallOutcome {
   text: string;
   /** The answer began to repeat the system prompt (its canary) and was cut there. */
   leakCut: boolean;
+  /** The model stopped at the token limit it was given (finish_reason `length`). */
+  truncated: boolean;
   status: MessageStatus;
   failure: DomainError | null;
   startedAt: Date;
@@ -33,8 +35,12 @@ export interface ModelCallRequest {
   promptTokensEstimate: number;
   format?: 'json';
   signal: AbortSignal;
+  /** Stops the call from the caller's side (beside `signal`): a turn whose question could not be stored. */
+  stop?: AbortController;
   /** The system turn's canary: nothing from it on is released, streamed or stored. */
   canary: string;
+  /** The most tokens the answer may have (what the quota reservation left room for); unset: no cap. */
+  maxTokens?: number;
   onDelta?: (text: string) => void;
 }
 
@@ -50,45 +56,38 @@ export const LEAK_CUT_WARNING = 'the answer was cut where it began to repeat the
 export async function callModel(llm: LlmFacade, request: ModelCallRequest): Promise<ModelCallOutcome> {
   const startedAt = new Date();
   const started = performance.now();
-  let text = '';
-  let released = 0;
-  let leakCut = false;
-  const release = (final: boolean) => {
-    const cut = releasable(text, request.canary, final);
-    if (cut.safe.length > released) request.onDelta?.(cut.safe.slice(released));
-    released = cut.safe.length;
-    if (cut.leaked) {
-      leakCut = true;
-      text = cut.safe;
-    }
+  const gate = new CanaryGate(request.canary);
+  const release = (text: string) => {
+    if (text) request.onDelta?.(text);
   };
-  const stop = new AbortController();
+  const stop = request.stop ?? new AbortController();
   const signal = AbortSignal.any([request.signal, stop.signal]);
   let ttftMs: number | null = null;
   let reportedPrompt: number | null = null;
   let reportedCompletion: number | null = null;
+  let doneReason: string | null = null;
   let status: MessageStatus = 'complete';
   let failure: DomainError | null = null;
   try {
-    const events = llm.stream({ model: request.model, messages: request.messages, contextWindow: request.window, format: request.format, signal });
+    const events = llm.stream({ model: request.model, messages: request.messages, contextWindow: request.window, maxTokens: request.maxTokens, format: request.format, signal });
     for await (const event of events) {
       if (event.type === 'delta') {
         ttftMs ??= Math.round(performance.now() - started);
-        text += event.text;
-        release(false);
-        if (leakCut) {
+        release(gate.push(event.text));
+        if (gate.leaked) {
           stop.abort(); // no need for the rest of a leaking answer
           break;
         }
       } else {
         reportedPrompt = event.promptTokens;
         reportedCompletion = event.completionTokens;
+        doneReason = event.doneReason;
       }
     }
-    if (!leakCut) release(true);
+    release(gate.finish());
     if (request.signal.aborted) status = 'interrupted';
   } catch (error) {
-    if (!leakCut) release(true);
+    release(gate.finish());
     if (request.signal.aborted) status = 'interrupted';
     else {
       status = 'failed';
@@ -96,6 +95,8 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
       if (!(error instanceof DomainError)) logger.error({ msg: 'model call failed unexpectedly', error: String(error) });
     }
   }
+  const text = gate.safeText;
+  const leakCut = gate.leaked;
   const latencyMs = Math.round(performance.now() - started);
   const nothingGenerated = status === 'failed' && ttftMs === null;
   const promptTokens = nothingGenerated ? 0 : (reportedPrompt ?? request.promptTokensEstimate);
@@ -103,6 +104,7 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
   return {
     text,
     leakCut,
+    truncated: doneReason === 'length',
     status,
     failure,
     startedAt,

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { annotateActiveSpan } from '../../../libs/tracing/tracing.js';
-import { DomainError, invalid, notFound } from '../../../libs/errors/domain-error.js';
+import { invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { IdentityFacade } from '../../identity/identity.facade.js';
 import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
 import { ModerationFacade } from '../../moderation/moderation.facade.js';
-import { UsageFacade, type QuotaReservation } from '../../usage/usage.facade.js';
+import { UsageFacade, type QuotaReservation, type UsageEvent } from '../../usage/usage.facade.js';
 import { assertAcceptsMessages, type Conversation } from '../domain/conversation.js';
 import { draftMessage, type Message, type TurnContext } from '../domain/message.js';
 import { isJsonObject } from '../domain/system-prompt.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
-import { MessageRepository } from '../repository/message.repository.js';
+import { AFTER_MESSAGE_PARAMS, MessageRepository } from '../repository/message.repository.js';
 import { ContextBuilder, answerReserve, type TurnPrompt } from './context-builder.service.js';
 import { LEAK_CUT_WARNING, callModel, type TurnUsage } from './model-call.js';
 
@@ -24,6 +24,8 @@ export interface TurnOptions {
   systemPrompt?: string;
   /** A control instruction: answer in JSON (sent to Ollama as format: "json", and checked). */
   format?: 'json';
+  /** The most tokens the answer may have; the room reserved for it caps it anyway. */
+  maxTokens?: number;
 }
 
 export interface SendMessageInput extends TurnOptions {
@@ -31,11 +33,15 @@ export interface SendMessageInput extends TurnOptions {
   parentId?: string;
 }
 
+/** Why the answer ended: it was done, it reached its token limit, or it was cut before repeating the system prompt. */
+export type FinishReason = 'stop' | 'length' | 'content_filter';
+
 export interface TurnResult {
   /** Null when an answer was regenerated. */
   userMessage: Message | null;
   assistantMessage: Message;
   usage: TurnUsage;
+  finishReason: FinishReason;
   warnings: string[];
 }
 
@@ -53,10 +59,13 @@ export interface TurnRequestContext {
   setHeader?(name: string, value: string): void;
 }
 
+export const LENGTH_WARNING = (limit: number): string => `the answer reached its limit of ${limit} tokens and was cut there`;
+
 /**
- * One chat turn: validate, store the user message, build the context from the branch, call the
- * model, store the assistant message and its usage in one transaction. The user message is stored
- * before the model is called, so a failed model call never loses it.
+ * One chat turn: validate, store the user message, build the context from the branch, call the model,
+ * store the assistant message and its usage in one statement. The user message's insert overlaps the start
+ * of the model call, but nothing of the answer is streamed or stored before that insert is acknowledged, so
+ * a failed model call never loses the question and no answer exists without it.
  */
 @Injectable()
 export class SendMessageService {
@@ -71,33 +80,34 @@ export class SendMessageService {
   ) {}
 
   async send(principal: Principal, conversationId: string, input: SendMessageInput, context: TurnRequestContext): Promise<TurnResult> {
-    const conversation = await this.writableConversation(principal, conversationId);
+    // Emptiness and length first: they need no database.
+    this.moderation.checkMessageShape(input.content);
+    const opened = await this.messages.openTurn(conversationId, principal.userId, input.parentId ?? null, { ...this.contexts.budgetsFor(principal), model: input.model ?? null });
+    if (!opened) throw notFound('conversation');
+    const { conversation, branch } = opened;
+    assertAcceptsMessages(conversation);
     const tokenCount = this.llm.countTokens(input.content);
     const screening = this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount }, conversation.id);
     const validation = { checks: checksRun(principal), injectionScore: screening.injection.score, flagged: screening.flagged };
     if (input.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
     const model = this.allowedModel(principal, input.model ?? conversation.model);
+    const parentId = input.parentId ?? conversation.currentLeafId;
     const { prompt, newMessage } = await this.contexts.build({
       principal,
       conversation,
       model,
-      parentId: input.parentId ?? conversation.currentLeafId,
-      newMessage: (parent) =>
-        draftMessage(randomUUID(), conversation.id, parent, { role: 'user', content: input.content, tokenCount, traceId: context.traceId }),
+      parentId,
+      walked: branch,
+      newMessage: (parent) => draftMessage(randomUUID(), conversation.id, parent, { role: 'user', content: input.content, tokenCount, traceId: context.traceId }),
       requestSystemPrompt: input.systemPrompt,
       format: input.format,
     });
     const userMessage = newMessage!;
     annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.user_message_id': userMessage.id, 'gus.model': model.id });
     const reservation = await this.reserveTokens(principal, prompt, context);
-    try {
-      await this.messages.insertMessage(userMessage, { makeCurrentLeaf: true });
-    } catch (error) {
-      await this.usage.settleTokens(reservation, 0);
-      throw error;
-    }
-    context.listener?.userMessageStored?.(userMessage);
-    return this.answer(principal, conversation, model, userMessage, prompt, input.format, context, { userMessage, validation, reservation });
+    // The question is written while the model starts on its answer (see answer()).
+    const questionStored = this.messages.insertMessage(userMessage, { makeCurrentLeaf: true }).then(() => context.listener?.userMessageStored?.(userMessage));
+    return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored });
   }
 
   /** A new assistant answer, as a sibling of `messageId` (an answer) or as a child of it (a user message). */
@@ -118,7 +128,7 @@ export class SendMessageService {
       format: options.format,
     });
     const reservation = await this.reserveTokens(principal, prompt, context);
-    return this.answer(principal, conversation, model, question, prompt, options.format, context, { userMessage: null, validation: null, reservation });
+    return this.answer(principal, conversation, model, question, prompt, options, context, { userMessage: null, validation: null, reservation, questionStored: null });
   }
 
   private async writableConversation(principal: Principal, conversationId: string): Promise<Conversation> {
@@ -141,31 +151,48 @@ export class SendMessageService {
     return model;
   }
 
-  /** Calls the model and stores its answer (complete, failed or interrupted) with usage, in one transaction. */
+  /**
+   * Calls the model and stores its answer (complete, failed or interrupted) with usage, in one statement.
+   * `questionStored` is the user message's insert, still in flight: the answer's deltas wait for it, and if
+   * it fails the model call is stopped and its error is the turn's.
+   */
   private async answer(
     principal: Principal,
     conversation: Conversation,
     model: ModelSpec,
     question: Message,
     prompt: TurnPrompt,
-    format: 'json' | undefined,
+    options: TurnOptions,
     context: TurnRequestContext,
-    result: { userMessage: Message | null; validation: TurnContext['validation']; reservation: QuotaReservation },
+    result: { userMessage: Message | null; validation: TurnContext['validation']; reservation: QuotaReservation; questionStored: Promise<void> | null },
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
     annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.message_id': assistantId });
+    const gate = new QuestionGate(result.questionStored, (text) => context.listener?.delta?.(assistantId, text));
+    const stop = new AbortController();
+    result.questionStored?.catch(() => stop.abort()); // no question, no answer
+    const maxTokens = answerLimit(prompt.window, options.maxTokens);
     const outcome = await callModel(this.llm, {
       model,
       messages: prompt.messages,
       window: prompt.window,
+      maxTokens,
       promptTokensEstimate: prompt.tokens,
-      format,
+      format: options.format,
       signal: context.signal,
+      stop,
       canary: prompt.canary,
-      onDelta: (text) => context.listener?.delta?.(assistantId, text),
+      onDelta: (text) => gate.delta(text),
     });
+    try {
+      await gate.open();
+    } catch (error) {
+      await this.usage.settleTokens(result.reservation, 0);
+      throw error;
+    }
     const { status, failure, usage } = outcome;
-    const formatValid = format === 'json' && status === 'complete' ? isJsonObject(outcome.text) : null;
+    const finishReason: FinishReason = outcome.leakCut ? 'content_filter' : outcome.truncated ? 'length' : 'stop';
+    const formatValid = options.format === 'json' && status === 'complete' ? isJsonObject(outcome.text) : null;
     const turnContext: TurnContext = {
       fromMessageId: prompt.includedIds[0] ?? null,
       messageCount: prompt.includedIds.length,
@@ -174,9 +201,11 @@ export class SendMessageService {
       window: prompt.window,
       summaryId: prompt.summaryId,
       systemLayers: prompt.systemLayers,
-      format: format ?? null,
+      format: options.format ?? null,
       formatValid,
       validation: result.validation,
+      maxTokens,
+      finishReason,
     };
     const assistantMessage: Message = {
       ...draftMessage(assistantId, conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: this.llm.countTokens(outcome.text), traceId: context.traceId }),
@@ -192,36 +221,86 @@ export class SendMessageService {
       createdAt: outcome.startedAt,
       completedAt: outcome.completedAt,
     };
-    const stored = this.conversations.transaction(async (tx) => {
-      // A failed attempt stays in the tree for the record, but the branch still ends at the question.
-      await this.messages.insertMessage(assistantMessage, { makeCurrentLeaf: status !== 'failed' }, tx);
-      if (usage.totalTokens > 0) {
-        await this.usage.recordTurn(tx, {
-          id: assistantId,
-          userId: principal.userId,
-          conversationId: conversation.id,
-          model: model.id,
-          promptTokens: usage.promptTokens,
-          completionTokens: usage.completionTokens,
-          costMicros: usage.costMicros,
-          latencyMs: usage.latencyMs,
-          ttftMs: usage.ttftMs,
-          occurredAt: outcome.completedAt,
-        });
+    // A failed attempt stays in the tree for the record, but the branch still ends at the question.
+    const makeCurrentLeaf = status !== 'failed';
+    const event: UsageEvent | null =
+      usage.totalTokens > 0
+        ? {
+            id: assistantId,
+            userId: principal.userId,
+            conversationId: conversation.id,
+            model: model.id,
+            promptTokens: usage.promptTokens,
+            completionTokens: usage.completionTokens,
+            costMicros: usage.costMicros,
+            latencyMs: usage.latencyMs,
+            ttftMs: usage.ttftMs,
+            occurredAt: outcome.completedAt,
+          }
+        : null;
+    try {
+      if (event) {
+        await this.messages.insertMessageWith(assistantMessage, { makeCurrentLeaf }, { cte: this.usage.ledgerCte(AFTER_MESSAGE_PARAMS), params: this.usage.ledgerParams(event) });
+      } else {
+        await this.messages.insertMessage(assistantMessage, { makeCurrentLeaf });
       }
-    });
-    await stored.finally(() => this.usage.settleTokens(result.reservation, usage.totalTokens));
-    if (usage.totalTokens > 0) this.usage.afterCommit(assistantId);
+    } catch (error) {
+      // Nothing reached the ledger: nothing is counted.
+      await this.usage.settleTokens(result.reservation, 0);
+      throw error;
+    }
+    await this.usage.settleTokens(result.reservation, usage.totalTokens);
+    if (event) this.usage.afterCommit(event.id);
     if (failure) throw failure;
     const warnings = [
       ...result.reservation.warnings,
       ...(outcome.leakCut ? [LEAK_CUT_WARNING] : []),
+      ...(finishReason === 'length' ? [LENGTH_WARNING(maxTokens)] : []),
       ...(formatValid === false ? ['the answer was asked for as JSON but is not one JSON object'] : []),
     ];
-    return { userMessage: result.userMessage, assistantMessage, usage, warnings };
+    return { userMessage: result.userMessage, assistantMessage, usage, finishReason, warnings };
   }
 }
 
+/**
+ * The most tokens an answer may have: the room the quota reservation kept for it (a client's own smaller
+ * limit wins), so that no answer can pass what was reserved for it.
+ */
+export function answerLimit(window: number, requested: number | undefined): number {
+  const room = answerReserve(window);
+  return requested !== undefined && requested > 0 ? Math.min(room, requested) : room;
+}
+
+/**
+ * Holds an answer's deltas until the question's insert is acknowledged, then lets them through as they come.
+ * Without a question to wait for (regenerate), it is open from the start.
+ */
+class QuestionGate {
+  private held: string[] | null;
+  private readonly stored: Promise<void>;
+
+  constructor(
+    questionStored: Promise<void> | null,
+    private readonly forward: (text: string) => void,
+  ) {
+    this.held = questionStored ? [] : null;
+    this.stored = (questionStored ?? Promise.resolve()).then(() => {
+      const held = this.held ?? [];
+      this.held = null;
+      for (const text of held) this.forward(text);
+    });
+  }
+
+  delta(text: string): void {
+    if (this.held) this.held.push(text);
+    else this.forward(text);
+  }
+
+  /** Resolves once the question is stored and every held delta is out; rejects with the insert's error. */
+  open(): Promise<void> {
+    return this.stored;
+  }
+}
 
 /** The moderation checks a user message went through, as the audit trail names them. */
 function checksRun(principal: Principal): string[] {

@@ -9,6 +9,8 @@ export interface ChatRequest {
   messages: ChatMessage[];
   /** The context window the messages were trimmed for; sent so the server does not truncate silently. */
   numCtx?: number;
+  /** The most tokens the answer may have (Ollama's num_predict, OpenAI's max_tokens); unset: the server's own limit. */
+  maxTokens?: number;
   format?: 'json';
   signal: AbortSignal;
 }
@@ -24,4 +26,6 @@ export interface ChatProvider {
   ping(): Promise<void>;
   /** The model's context length as the server reports it, when it can. */
   contextLength(model: string): Promise<number | null>;
+  /** Closes its connections (at shutdown). */
+  close?(): Promise<void>;
 }

@@ -3,10 +3,9 @@ import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import type { ChatProvider } from '../domain/chat-provider.js';
 import { ModelCatalog, type ModelSpec } from '../domain/model-catalog.js';
 import { OllamaSimulator } from '../simulator/ollama-simulator.js';
-import { DeadlineProvider } from './deadline.provider.js';
+import { GuardedProvider } from './guarded.provider.js';
 import { OllamaProvider } from './ollama.provider.js';
 import { OpenAICompatibleProvider } from './openai-compatible.provider.js';
-import { RetryingProvider } from './retrying.provider.js';
 
 /** A model server gus talks to: the bare provider (metadata) and the same with retries and deadlines (calls). */
 interface Connection {
@@ -51,6 +50,7 @@ export class ModelServer implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.connections().map((connection) => connection.bare.close?.().catch(() => undefined)));
     await this.simulator?.stop();
   }
 
@@ -85,11 +85,10 @@ export class ModelServer implements OnModuleInit, OnApplicationShutdown {
   }
 
   private connection(name: string, bare: ChatProvider): Connection {
-    const retrying = new RetryingProvider(
-      bare,
-      { retries: this.config.llmRetries, baseDelayMs: this.config.llmRetryBaseMs },
-      {
-        onRetry: ({ model, retry, of, delayMs, error }) =>
+    const calls = new GuardedProvider(bare, {
+      retry: { retries: this.config.llmRetries, baseDelayMs: this.config.llmRetryBaseMs },
+      deadlines: { firstTokenMs: this.config.llmFirstTokenTimeoutMs, totalMs: this.config.llmTimeoutMs },
+      onRetry: ({ model, retry, of, delayMs, error }) =>
           this.logger.warn({
             msg: 'model call failed before its first token, retrying',
             server: name,
@@ -100,9 +99,7 @@ export class ModelServer implements OnModuleInit, OnApplicationShutdown {
             code: (error as { code?: string }).code,
             error: error instanceof Error ? error.message : String(error),
           }),
-      },
-    );
-    const calls = new DeadlineProvider(retrying, { firstTokenMs: this.config.llmFirstTokenTimeoutMs, totalMs: this.config.llmTimeoutMs });
+    });
     return { name, bare, calls };
   }
 
@@ -116,7 +113,7 @@ export class ModelServer implements OnModuleInit, OnApplicationShutdown {
     return [...(this.ollama ? [this.ollama] : []), ...this.openAi.values()];
   }
 
-  /** The client's own backstop for a response to start; the call's deadlines are DeadlineProvider's. */
+  /** The client's own backstop for a response to start; the call's deadlines are GuardedProvider's. */
   private requestTimeoutMs(): number {
     return this.config.llmTimeoutMs > 0 ? this.config.llmTimeoutMs : 10 * 60_000;
   }

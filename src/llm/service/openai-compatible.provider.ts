@@ -8,7 +8,7 @@ export interface OpenAICompatibleOptions {
   baseUrl: string;
   /** Sent as `Authorization: Bearer …`; unset: no Authorization header at all. */
   apiKey?: string;
-  /** The client's own ceiling for a response to start (the deadlines of a call are kept by DeadlineProvider). */
+  /** The client's own ceiling for a response to start (the deadlines of a call are kept by GuardedProvider). */
   requestTimeoutMs: number;
 }
 
@@ -17,7 +17,7 @@ const METADATA_TIMEOUT_MS = 10_000;
 
 /**
  * Any OpenAI-compatible server (vLLM, llama.cpp server, OpenAI itself) through the official `openai`
- * client. The client never retries (gus does, see RetryingProvider) and reads nothing from OPENAI_*
+ * client. The client never retries (gus does, see GuardedProvider) and reads nothing from OPENAI_*
  * variables that could point it elsewhere: where it goes and which key it sends come from the catalogue.
  */
 export class OpenAICompatibleProvider implements ChatProvider {

@@ -64,6 +64,7 @@ const OLLAMA_VERSION = '0.12.0';
 /** Reported load time: the model is always "already loaded". */
 const LOAD_MS = 0.05;
 const MAX_RECORDED = 100;
+const wallClock = (): number => performance.timeOrigin + performance.now();
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MODIFIED_AT = '2025-01-01T00:00:00.000000000Z';
 const DIRECTIVE_MARK = '[[sim:';
@@ -106,6 +107,8 @@ type Directives = {
   echo: boolean;
   tokens?: number;
   latencyMs?: number;
+  /** [[sim:tps=N]]: this reply's chunk rate, overriding tokensPerSecond. */
+  tokensPerSecond?: number;
   flaky?: number;
 };
 
@@ -153,6 +156,15 @@ interface Generation {
   finished: boolean;
   /** Set when we close the socket ourselves, so it is not counted as a client abort. */
   selfClosed: boolean;
+  /** Wall-clock time (epoch ms, sub-millisecond) each chunk was handed to the socket, for streaming benchmarks. */
+  writtenAt: number[];
+}
+
+/** When one streamed reply's chunks were written (GET /_simulator/token-times). */
+export interface TokenTimes {
+  id: string;
+  /** Epoch milliseconds with sub-millisecond precision, one per content chunk written. */
+  writtenAt: number[];
 }
 
 /** Non-negative integer or undefined. */
@@ -252,6 +264,7 @@ function parseDirectives(content: string): Directives {
     else if (name === 'echo') directives.echo = true;
     else if (name === 'tokens' && value !== undefined) directives.tokens = value;
     else if (name === 'latency' && value !== undefined) directives.latencyMs = value;
+    else if (name === 'tps' && value !== undefined) directives.tokensPerSecond = value;
     else if (name === 'flaky' && value !== undefined) directives.flaky = value;
   }
   return directives;
@@ -410,6 +423,7 @@ export class OllamaSimulator {
   private readonly active = new Set<Generation>();
   private readonly hung = new Set<ServerResponse>();
   private recorded: ChatRequestRecord[] = [];
+  private tokenTimes: TokenTimes[] = [];
   private aborted = 0;
   /** [[sim:flaky=N]]: how many times each such request has failed so far. */
   private readonly flakyFailures = new Map<string, number>();
@@ -487,6 +501,7 @@ export class OllamaSimulator {
 
   clearReceived(): void {
     this.recorded = [];
+    this.tokenTimes = [];
   }
 
   /** Chat requests whose client went away before the reply was complete. */
@@ -523,6 +538,7 @@ export class OllamaSimulator {
       if (path === '/api/version') return sendJson(res, 200, VERSION_BODY);
       if (path === '/api/tags') return sendJson(res, 200, this.tags);
       if (path === '/_simulator/requests') return sendJson(res, 200, JSON.stringify(this.recorded));
+      if (path === '/_simulator/token-times') return sendJson(res, 200, JSON.stringify(this.tokenTimes));
     }
     if (method === 'DELETE' && path === '/_simulator/requests') {
       this.clearReceived();
@@ -659,7 +675,7 @@ export class OllamaSimulator {
     let promptEvalCount = promptTokens(call.messages);
     // Ollama truncates prompts that do not fit the requested context window.
     if (call.numCtx && promptEvalCount > call.numCtx) promptEvalCount = call.numCtx;
-    const tps = this.options.tokensPerSecond;
+    const tps = directives.tokensPerSecond ?? this.options.tokensPerSecond;
     const gen: Generation = {
       res,
       api: call.api,
@@ -679,6 +695,7 @@ export class OllamaSimulator {
       timer: undefined,
       finished: false,
       selfClosed: false,
+      writtenAt: [],
     };
     const latency = directives.latencyMs ?? this.options.firstTokenLatencyMs;
     if (latency === 0 && gen.interTokenMs === 0) return this.step(gen);
@@ -722,7 +739,7 @@ export class OllamaSimulator {
     const reachedEnd = upTo >= limit;
     if (reachedEnd && gen.cutAfter !== undefined) return this.cut(gen, from);
     if (reachedEnd) return this.complete(gen, from);
-    if (gen.stream) this.write(gen, this.chunkLines(gen, from, upTo));
+    if (gen.stream) this.writeChunks(gen, from, upTo);
     gen.timer = setTimeout(() => this.step(gen), gen.interTokenMs);
   }
 
@@ -747,6 +764,23 @@ export class OllamaSimulator {
     return out;
   }
 
+  /** Writes chunks from..to of a stream and notes when (the first streams of a reply are kept for benchmarks). */
+  private writeChunks(gen: Generation, from: number, to: number): void {
+    if (from >= to) return;
+    this.write(gen, this.chunkLines(gen, from, to));
+    this.noteWritten(gen, from, to);
+  }
+
+  private noteWritten(gen: Generation, from: number, to: number): void {
+    if (from >= to) return;
+    if (gen.writtenAt.length === 0) {
+      this.tokenTimes.push({ id: gen.id, writtenAt: gen.writtenAt });
+      if (this.tokenTimes.length > MAX_RECORDED) this.tokenTimes.shift();
+    }
+    const at = wallClock();
+    for (let i = from; i < to; i++) gen.writtenAt.push(at);
+  }
+
   private write(gen: Generation, data: string, onFlushed?: () => void): void {
     if (!gen.res.headersSent) gen.res.writeHead(200, gen.api === 'openai' ? SSE_HEADERS : NDJSON_HEADERS);
     gen.res.write(data, onFlushed);
@@ -768,6 +802,7 @@ export class OllamaSimulator {
     if (gen.stream) {
       if (!gen.res.headersSent) gen.res.writeHead(200, NDJSON_HEADERS);
       gen.res.end(`${this.chunkLines(gen, from, gen.sent)}${final}\n`);
+      this.noteWritten(gen, from, gen.sent);
     } else {
       sendJson(gen.res, 200, final);
     }

@@ -15,6 +15,10 @@ export class MessageValidationService {
     private readonly forbidden: ForbiddenContent,
   ) {}
 
+  checkShape(content: string): void {
+    checkMessage(content, { maxChars: this.config.maxMessageChars });
+  }
+
   validateUserMessage(principal: Principal, content: string, measured: MeasuredMessage = {}): InputScreening {
     checkMessage(content, { maxChars: this.config.maxMessageChars, maxTokens: principal.plan.maxMessageTokens }, measured);
     return this.screen(principal, content, 'message');

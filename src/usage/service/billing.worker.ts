@@ -4,7 +4,13 @@ import { JobQueue } from '../../../libs/queue/job-queue.js';
 import { UsageRepository } from '../repository/usage.repository.js';
 import { BILLING_QUEUE } from './usage-outbox.relay.js';
 
-/** Keeps the running totals per user, conversation, model and day. Idempotent: see UsageRepository.applyEvent. */
+/** Events applied per statement; a job keeps going until fewer are left. */
+export const BILLING_BATCH = 500;
+
+/**
+ * Keeps the running totals per user, conversation, model and day. A job means "apply what is pending", so
+ * any number of jobs, run twice or by several workers, apply each event exactly once (UsageRepository.applyPending).
+ */
 @Injectable()
 export class BillingWorker implements OnModuleInit {
   constructor(
@@ -15,8 +21,15 @@ export class BillingWorker implements OnModuleInit {
 
   onModuleInit(): void {
     if (this.config.role === 'api') return;
-    this.queue.process<{ eventId: string }>(BILLING_QUEUE, async ({ eventId }) => {
-      await this.usage.applyEvent(eventId);
-    });
+    this.queue.process(BILLING_QUEUE, async () => void (await this.applyPending()));
+  }
+
+  async applyPending(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const applied = await this.usage.applyPending(BILLING_BATCH);
+      total += applied;
+      if (applied < BILLING_BATCH) return total;
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerRequest } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { DomainError } from '../../../libs/errors/domain-error.js';
@@ -29,11 +29,11 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return context.getType() !== 'http' || !context.switchToHttp().getRequest<Request>().path.startsWith('/v1/');
+    return context.getType() !== 'http' || !context.switchToHttp().getRequest<FastifyRequest>().url.startsWith('/v1/');
   }
 
   protected override async handleRequest({ context, limit, ttl, getTracker, generateKey, throttler }: ThrottlerRequest): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request & { user?: Principal }>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     const isPublic = this.isPublic(context);
     if (isPublic && limit === 0) return true;
     const windows: RateWindow[] = isPublic ? [{ name: 'minute', limit, ttlMs: ttl }] : planWindows(this.callerOf(req).plan.rateLimits);
@@ -42,7 +42,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   /** The signed-in user when there is one, else the client address (IPv6 by /64, as the base class does). */
-  protected override async getTracker(req: Request & { user?: Principal }): Promise<string> {
+  protected override async getTracker(req: FastifyRequest & { user?: Principal }): Promise<string> {
     return req.user ? `user:${req.user.userId}` : `ip:${await super.getTracker(req)}`;
   }
 
@@ -54,10 +54,10 @@ export class RateLimitGuard extends ThrottlerGuard {
   private async count(context: ExecutionContext, key: string, windows: RateWindow[]): Promise<boolean> {
     const verdict = await this.counters.hit(key, windows);
     const status = rateLimitStatus(verdict);
-    const res = context.switchToHttp().getResponse<Response>();
-    res.setHeader('X-RateLimit-Limit', String(status.limit));
-    res.setHeader('X-RateLimit-Remaining', String(status.remaining));
-    res.setHeader('X-RateLimit-Reset', String(status.resetSeconds));
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    void reply.header('X-RateLimit-Limit', String(status.limit));
+    void reply.header('X-RateLimit-Remaining', String(status.remaining));
+    void reply.header('X-RateLimit-Reset', String(status.resetSeconds));
     if (verdict.allowed) return true;
     const retryAfter = retryAfterSeconds(verdict);
     throw new DomainError('RATE_LIMITED', `rate limit reached: ${status.limit} requests per ${status.window}; retry in ${retryAfter} s`, {

@@ -4,19 +4,23 @@ import { JobQueue } from '../../../libs/queue/job-queue.js';
 import { UsageRepository } from '../repository/usage.repository.js';
 
 export const BILLING_QUEUE = 'usage-billing';
-const BATCH = 500;
+/** Committed events are handed to billing in batches: one job per this many ms, whatever the traffic. */
+export const BILLING_BATCH_MS = 100;
 /** An event still not applied this long after it was written has lost its job (Redis or a worker was down). */
 const LOST_AFTER_SECONDS = 10;
 
 /**
- * Hands usage events to the billing queue. Each turn's event is queued right after its transaction
- * commits (no database round trip on the request path); a sweep over the ledger (the outbox) re-queues
- * whatever was not applied in time, so events written while Redis or the workers were down go later.
+ * Hands usage events to billing. The ledger row is the outbox: it is written with the answer, and a billing
+ * job applies whatever is pending. After a turn commits, this instance asks for one job within BILLING_BATCH_MS
+ * (jobs are named by that slot, so every instance asks for the same one and the queue keeps one); a sweep
+ * over the ledger asks again for events that wait too long, so events written while Redis or the workers
+ * were down are billed later. No queue write per turn: the hot path only sets a flag.
  */
 @Injectable()
 export class UsageOutboxRelay implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('UsageOutboxRelay');
-  private timer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private batchTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private stopped = false;
 
@@ -27,22 +31,35 @@ export class UsageOutboxRelay implements OnModuleInit, BeforeApplicationShutdown
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.sweepSoon(), this.config.outboxPollMs);
-    this.timer.unref();
+    this.sweepTimer = setInterval(() => this.sweepSoon(), this.config.outboxPollMs);
+    this.sweepTimer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.batchTimer) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = null;
+      await this.requestBatch();
+    }
     await this.sweeping;
   }
 
-  /** Queues a committed event; if that fails, the sweep picks it up later. */
-  dispatch(eventId: string): void {
-    if (this.stopped) return;
-    this.queue.add(BILLING_QUEUE, eventId, { eventId }).catch((error: unknown) =>
-      this.logger.warn({ msg: 'could not queue a usage event; the outbox sweep will retry', eventId, error: String(error) }),
-    );
+  /** A turn's event committed: billing runs within BILLING_BATCH_MS. */
+  dispatch(_eventId: string): void {
+    if (this.stopped || this.batchTimer) return;
+    this.batchTimer = setTimeout(() => {
+      this.batchTimer = null;
+      void this.requestBatch();
+    }, BILLING_BATCH_MS);
+  }
+
+  private async requestBatch(label = 'batch'): Promise<void> {
+    const slot = Math.floor(Date.now() / BILLING_BATCH_MS);
+    await this.queue
+      .add(BILLING_QUEUE, `${label}-${slot}`, {})
+      .catch((error: unknown) => this.logger.warn({ msg: 'could not queue usage billing; the outbox sweep will retry', error: String(error) }));
   }
 
   private sweepSoon(): void {
@@ -53,9 +70,6 @@ export class UsageOutboxRelay implements OnModuleInit, BeforeApplicationShutdown
   }
 
   private async sweep(): Promise<void> {
-    const ids = await this.usage.findUnappliedIds(BATCH, LOST_AFTER_SECONDS);
-    // A fresh job id per sweep (BullMQ ids may not contain ":"): the first job may still be remembered under the event id.
-    const round = Math.floor(Date.now() / 1000);
-    await Promise.all(ids.map((id) => this.queue.add(BILLING_QUEUE, `${id}-sweep-${round}`, { eventId: id })));
+    if (await this.usage.hasUnappliedOlderThan(LOST_AFTER_SECONDS)) await this.requestBatch('sweep');
   }
 }

@@ -1,4 +1,4 @@
-import { luhnValid, redactText, redactValue } from '../../../libs/logging/redaction.js';
+import { MAX_SCRUBBED_CHARS, luhnValid, redactText, redactValue } from '../../../libs/logging/redaction.js';
 
 describe('redaction of secrets and personal data', () => {
   it('removes API keys, JWTs, bearer tokens and emails', () => {
@@ -31,5 +31,65 @@ describe('redaction of secrets and personal data', () => {
   it('blanks secret fields and scrubs every string deep in objects', () => {
     const out = redactValue({ password: 'hunter2-hunter2', headers: { authorization: 'Bearer x' }, nested: [{ note: 'reach me at a@b.io' }], count: 3 }) as any;
     expect(out).toEqual({ password: '[REDACTED]', headers: { authorization: '[REDACTED]' }, nested: [{ note: 'reach me at [REDACTED:email]' }], count: 3 });
+  });
+});
+
+describe('redaction cost', () => {
+  /** Texts that made the old pattern-based scrubber rescan from every position. */
+  const adversarial: Record<string, (n: number) => string> = {
+    'one repeated letter': (n) => 'a'.repeat(n),
+    'e-mail look-alikes without a domain': (n) => 'a.b+c@'.repeat(Math.ceil(n / 6)).slice(0, n),
+    'api key prefixes': (n) => 'gus_'.repeat(Math.ceil(n / 4)).slice(0, n),
+    'password cues': (n) => 'password '.repeat(Math.ceil(n / 9)).slice(0, n),
+    'digit groups': (n) => '12 '.repeat(Math.ceil(n / 3)).slice(0, n),
+    'dotted runs': (n) => 'a.'.repeat(Math.ceil(n / 2)).slice(0, n),
+  };
+
+  it('logs at most MAX_SCRUBBED_CHARS of a field, and says how much it left out', () => {
+    const out = redactText('x'.repeat(MAX_SCRUBBED_CHARS + 500));
+    expect(out.startsWith('x'.repeat(MAX_SCRUBBED_CHARS))).toBe(true);
+    expect(out).toContain('500 more characters not logged');
+  });
+
+  it('scrubs 2 MB of adversarial text in well under a second', () => {
+    const slow: Array<[string, number]> = [];
+    for (const [name, make] of Object.entries(adversarial)) {
+      const text = make(2_000_000);
+      const started = performance.now();
+      redactText(text);
+      redactValue({ body: { content: text, nested: [text, { deeper: text }] } });
+      const ms = performance.now() - started;
+      if (ms >= 250) slow.push([name, ms]);
+    }
+    expect(slow).toEqual([]);
+  });
+
+  it('does work linear in the text it reads (uncapped: 4× the text costs about 4× the time, not 16×)', () => {
+    const superlinear: Array<[string, number]> = [];
+    for (const [name, make] of Object.entries(adversarial)) {
+      const time = (n: number): number => {
+        const text = make(n);
+        redactText(text, Infinity); // warm
+        const started = performance.now();
+        for (let i = 0; i < 5; i++) redactText(text, Infinity);
+        return performance.now() - started;
+      };
+      const small = time(25_000);
+      const large = time(100_000);
+      // Linear growth is 4×; quadratic would be 16×. The factor is generous for a shared machine.
+      const ratio = large / Math.max(small, 0.5);
+      if (ratio >= 9) superlinear.push([name, ratio]);
+    }
+    expect(superlinear).toEqual([]);
+  });
+
+  it('walks values only so deep and so wide', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(() => redactValue(deep)).not.toThrow();
+    const wide = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, 'v']));
+    const out = redactValue(wide) as Record<string, unknown>;
+    expect(Object.keys(out).length).toBeLessThanOrEqual(33);
+    expect(out['…']).toBe('more keys not logged');
   });
 });

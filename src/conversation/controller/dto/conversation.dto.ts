@@ -40,6 +40,12 @@ export class TurnOptionsDto {
   @MaxLength(20_000)
   systemPrompt?: string;
   @ApiPropertyOptional({ enum: ['json'], description: 'control: answer with one JSON object (checked)' }) @IsOptional() @IsIn(['json']) format?: 'json';
+  @ApiPropertyOptional({ description: 'the most tokens the answer may have (the room reserved for it caps it anyway)', minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  maxTokens?: number;
 }
 
 export class SendMessageDto extends TurnOptionsDto {
