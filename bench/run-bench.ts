@@ -219,7 +219,7 @@ async function runMode(mode: ModeName, settings: Settings, simulator: { url: str
   console.log('  streaming case ...');
   const streaming = await measureStreaming(gus.url, fixture.apiKey, simulator.url, fixture.seeds[0]!, process.env.BENCH_ONLY ? 1 : 30);
   console.log('  stall case ...');
-  const stalls = await measureStalls(gus.url, fixture.apiKey, fixture.seeds[1]!, INPUT_LIMITS, MODEL, process.env.BENCH_ONLY ? 0.1 : 8);
+  const stalls = await measureStalls(gus.url, fixture.apiKey, fixture.seeds[1]!, INPUT_LIMITS, MODEL, Number(process.env.BENCH_STALL_S ?? (process.env.BENCH_ONLY ? 0.1 : 8)));
 
   let context;
   if (settings.context) {

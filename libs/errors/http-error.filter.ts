@@ -78,6 +78,7 @@ export function toDomainError(exception: unknown): DomainError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const code = HTTP_STATUS_CODES[status] ?? (status < 500 ? 'INVALID_REQUEST' : 'INTERNAL_ERROR');
+    if (status === 415) return new DomainError(code, FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE![1]);
     return new DomainError(code, status === 404 ? 'route not found' : messageOf(exception));
   }
   // Fastify's own errors (body parsing, content types, limits) carry a code and a status.

@@ -7,7 +7,7 @@ import { DomainError } from '../errors/domain-error.js';
 import { httpRequestDuration } from '../metrics/metrics.js';
 import { traceIdFor } from '../tracing/tracing.js';
 import { INPUT_LIMITS } from './input-limits.js';
-import { checkJsonBody } from './json-guard.js';
+import { checkJsonBody, unstorableText, type JsonBodyProblem } from './json-guard.js';
 
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Answered without a request log line: probes and scrapes every few seconds would drown the rest. */
@@ -30,7 +30,6 @@ export function createHttpAdapter(): FastifyAdapter {
     bodyLimit: INPUT_LIMITS.body.maxBytes,
     trustProxy: false,
     logger: false,
-    disableRequestLogging: true,
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
       const incoming = req.headers['x-request-id'];
@@ -50,16 +49,25 @@ export function registerBodyParser(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: INPUT_LIMITS.body.maxBytes }, (req, body, done) => {
     const text = body as string;
-    const problem = checkJsonBody(text, INPUT_LIMITS.body.maxDepth);
+    const problem = checkJsonBody(text, INPUT_LIMITS.body);
     if (problem === null) return parseJson(req, text, done);
-    const message =
-      problem.kind === 'too-deep'
-        ? `the JSON body is nested more than ${problem.limit} levels deep`
-        : problem.kind === 'nul'
-          ? 'text may not contain NUL (U+0000) characters'
-          : 'text may not contain unpaired UTF-16 surrogates';
-    done(new DomainError('INVALID_REQUEST', message), undefined);
+    done(new DomainError('INVALID_REQUEST', describeProblem(problem)), undefined);
   });
+}
+
+function describeProblem(problem: JsonBodyProblem): string {
+  switch (problem.kind) {
+    case 'too-deep':
+      return `the JSON body is nested more than ${problem.limit} levels deep`;
+    case 'too-many-keys':
+      return `an object of the JSON body has more than ${problem.limit} keys`;
+    case 'too-many-items':
+      return `an array of the JSON body has more than ${problem.limit} items`;
+    case 'nul':
+      return 'text may not contain NUL (U+0000) characters';
+    case 'lone-surrogate':
+      return 'text may not contain unpaired UTF-16 surrogates';
+  }
 }
 
 /**
@@ -71,6 +79,18 @@ export function registerRequestHooks(fastify: FastifyInstance, logger: Logger): 
     req.traceId = traceIdFor(req.headers.traceparent);
     reply.header('X-Request-Id', req.id);
     reply.header('X-Trace-Id', req.traceId);
+    done();
+  });
+  // Query values end up in SQL parameters too: the same rule as for bodies (the URL is at most 16 KB).
+  fastify.addHook('preValidation', (req: FastifyRequest, _reply: FastifyReply, done) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    for (const key in query) {
+      const value = query[key];
+      const values = Array.isArray(value) ? value : [value];
+      for (const text of [key, ...values]) {
+        if (typeof text === 'string' && unstorableText(text)) return done(new DomainError('INVALID_REQUEST', 'query values may not contain NUL (U+0000) characters or unpaired surrogates'));
+      }
+    }
     done();
   });
   const logRequests = logger.isLevelEnabled('info');

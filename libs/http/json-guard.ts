@@ -4,7 +4,18 @@
  * enough array overflows the stack), U+0000 (PostgreSQL text and jsonb cannot hold it) and lone UTF-16
  * surrogates (not encodable as UTF-8, so not storable either). Linear in the text, no allocation.
  */
-export type JsonBodyProblem = { kind: 'too-deep'; limit: number } | { kind: 'nul' } | { kind: 'lone-surrogate' };
+export type JsonBodyProblem =
+  | { kind: 'too-deep'; limit: number }
+  | { kind: 'too-many-keys'; limit: number }
+  | { kind: 'too-many-items'; limit: number }
+  | { kind: 'nul' }
+  | { kind: 'lone-surrogate' };
+
+export interface JsonBodyLimits {
+  maxDepth: number;
+  maxKeysPerObject: number;
+  maxItemsPerArray: number;
+}
 
 const hexValue = (c: number): number => {
   if (c >= 48 && c <= 57) return c - 48;
@@ -28,8 +39,15 @@ function unicodeEscape(text: string, i: number): number {
 const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
 const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 
-/** The first problem of a JSON text, or null. Malformed JSON is left for JSON.parse to report. */
-export function checkJsonBody(text: string, maxDepth: number): JsonBodyProblem | null {
+/**
+ * The first problem of a JSON text, or null. Malformed JSON is left for JSON.parse to report. Per open
+ * container the scanner keeps one count (an object's keys, an array's items: colons and commas at its
+ * level), so nesting costs a fixed-size stack, not a parse.
+ */
+export function checkJsonBody(text: string, limits: JsonBodyLimits): JsonBodyProblem | null {
+  const { maxDepth, maxKeysPerObject, maxItemsPerArray } = limits;
+  const isObject = new Uint8Array(maxDepth + 1);
+  const counts = new Uint32Array(maxDepth + 1);
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -56,7 +74,15 @@ export function checkJsonBody(text: string, maxDepth: number): JsonBodyProblem |
     if (c === 34) inString = true;
     else if (c === 123 || c === 91) {
       if (++depth > maxDepth) return { kind: 'too-deep', limit: maxDepth };
-    } else if (c === 125 || c === 93) depth--;
+      isObject[depth] = c === 123 ? 1 : 0;
+      counts[depth] = 0;
+    } else if (c === 125 || c === 93) depth = Math.max(0, depth - 1);
+    else if (depth > 0 && (c === 58 || c === 44)) {
+      // ':' starts an object's value (one key each); ',' separates an array's items (items = commas + 1).
+      if (isObject[depth] === 1) {
+        if (c === 58 && ++counts[depth]! > maxKeysPerObject) return { kind: 'too-many-keys', limit: maxKeysPerObject };
+      } else if (c === 44 && ++counts[depth]! + 1 > maxItemsPerArray) return { kind: 'too-many-items', limit: maxItemsPerArray };
+    }
   }
   return null;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatEvent, ChatMessage } from './domain/chat-provider.js';
 import { neutraliseControlSequences } from './domain/control-sequences.js';
 import { ModelCatalog, priceTurn, type ModelSpec } from './domain/model-catalog.js';
-import { countLlama3Tokens } from './service/llama3-token-counter.js';
+import { countLlama3Tokens, countLlama3TokensAsync } from './service/llama3-token-counter.js';
 import { ModelServer } from './service/model-server.js';
 
 export type { ChatEvent, ChatMessage, ModelSpec };
@@ -69,9 +69,17 @@ export class LlmFacade {
     return priceTurn(model, promptTokens, completionTokens);
   }
 
-  /** Exact LLaMA 3 tokens of a text. */
+  /**
+   * Exact LLaMA 3 tokens of a text as the model receives it (control sequences neutralised, see stream()),
+   * so that what a turn reserves is what the model server counts. Short texts; for any text a user wrote, or
+   * a model answered, use countTokensAsync, which never holds the event loop for long.
+   */
   countTokens(text: string): number {
-    return countLlama3Tokens(text);
+    return countLlama3Tokens(neutraliseControlSequences(text));
+  }
+
+  countTokensAsync(text: string): Promise<number> {
+    return countLlama3TokensAsync(neutraliseControlSequences(text));
   }
 
   ping(): Promise<void> {

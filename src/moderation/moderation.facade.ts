@@ -48,6 +48,14 @@ export class ModerationFacade {
     return screening;
   }
 
+  /**
+   * A user message of the history a client sends along (the OpenAI-compatible route keeps none itself): the
+   * same checks, but it is not this request's message, so abuse detection does not count it again.
+   */
+  screenEarlierMessage(principal: Principal, content: string): InputScreening {
+    return this.validation.validateUserMessage(principal, content);
+  }
+
   private observeRefusal(principal: Principal, conversationId: string | null, error: unknown): void {
     if (error instanceof PromptInjectionError) {
       this.abuse.observeViolation(principal, conversationId, 'prompt_injection_blocked', { score: error.detection.score, signals: error.detection.signals.map((s) => s.rule) });

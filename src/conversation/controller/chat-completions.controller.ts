@@ -1,13 +1,14 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { toDomainError, toOpenAiError } from '../../../libs/errors/http-error.filter.js';
 import { headerOf } from '../../../libs/http/headers.js';
+import { INPUT_LIMITS } from '../../../libs/http/input-limits.js';
 import { errorsByCode } from '../../../libs/metrics/metrics.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
@@ -31,7 +32,13 @@ class StreamOptionsDto {
 /** OpenAI's request body; sampling options are accepted and left to the model server's defaults. */
 export class ChatCompletionDto {
   @ApiProperty({ example: 'llama3.2:1b' }) @IsString() @Length(1, 200) model: string;
-  @ApiProperty({ type: [ChatMessageDto] }) @IsArray() @ArrayMinSize(1) @ValidateNested({ each: true }) @Type(() => ChatMessageDto) messages: ChatMessageDto[];
+  @ApiProperty({ type: [ChatMessageDto], maxItems: INPUT_LIMITS.chat.maxMessages, description: 'the newest that fit the window are sent; the rest are dropped unread' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(INPUT_LIMITS.chat.maxMessages)
+  @ValidateNested({ each: true })
+  @Type(() => ChatMessageDto)
+  messages: ChatMessageDto[];
   @ApiPropertyOptional() @IsOptional() @IsBoolean() stream?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsObject() @ValidateNested() @Type(() => StreamOptionsDto) stream_options?: StreamOptionsDto;
   @ApiPropertyOptional() @IsOptional() @IsObject() @ValidateNested() @Type(() => ResponseFormatDto) response_format?: ResponseFormatDto;

@@ -61,14 +61,21 @@ export class ChatCompletionsService {
         finishReason: turn.finishReason,
       };
     }
+    this.moderation.checkMessageShape(question.content);
     if (systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, systemPrompt);
-    for (const message of request.messages) {
-      if (message.role === 'user') this.moderation.validateUserMessage(principal, message.content, { tokens: this.llm.countTokens(message.content) });
-    }
     const model = this.llm.resolveModel(request.model);
     this.identity.assertMayUseModel(principal, model);
     const history = request.messages.filter((m): m is { role: 'user' | 'assistant'; content: string } => m.role !== 'system');
-    const prompt = this.contexts.buildStateless({ principal, model, requestSystemPrompt: systemPrompt, history, format: request.format });
+    const prompt = await this.contexts.buildStateless({ principal, model, requestSystemPrompt: systemPrompt, history, format: request.format });
+    // What reaches the model is screened: the user messages of the prompt. Only the newest is this request's
+    // own message (abuse detection watches it); the older ones are the client's copy of earlier turns.
+    const included = history.slice(history.length - prompt.included);
+    for (let i = 0; i < included.length; i++) {
+      const message = included[i]!;
+      if (message.role !== 'user') continue;
+      if (i === included.length - 1) this.moderation.validateUserMessage(principal, message.content, { tokens: prompt.newestTokens });
+      else this.moderation.screenEarlierMessage(principal, message.content);
+    }
     const id = randomUUID();
     const reservation = await this.usage.reserveTokens(principal, prompt.tokens + answerReserve(prompt.window));
     for (const [name, value] of Object.entries(reservation.headers)) context.setHeader?.(name, value);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { DomainError, notFound } from '../../../libs/errors/domain-error.js';
 import { LlmFacade, type ModelSpec } from '../../llm/llm.facade.js';
-import { fitContext, type BuiltContext } from '../domain/context-window.js';
+import { PROMPT_OVERHEAD_TOKENS, fitContext, messageCost, type BuiltContext } from '../domain/context-window.js';
 import type { Conversation } from '../domain/conversation.js';
 import { countsAsHistory, draftMessage, type Message } from '../domain/message.js';
 import { canaryLine, newCanary } from '../domain/canary.js';
@@ -93,7 +93,7 @@ export class ContextBuilder {
     const budget = budgetOf(window);
     const composed = this.compose(principal, model, conversation.systemPrompt, request.requestSystemPrompt, request.format);
     const canary = newCanary();
-    const system = this.systemTurn(composed, canary);
+    const system = await this.systemTurnAsync(composed, canary);
     const walked = request.walked ?? (request.parentId ? await this.messages.walkBranchWithinBudget(conversation.id, request.parentId, budget) : []);
     const parent = walked.at(-1) ?? null;
     if (request.parentId && parent?.id !== request.parentId) throw notFound('parent message');
@@ -113,25 +113,49 @@ export class ContextBuilder {
 
   /**
    * A context for a conversation the client keeps itself (the OpenAI-compatible route): gus's layers,
-   * the client's system messages as the request layer, then the newest of its messages that fit.
+   * the client's system messages as the request layer, then the newest of its messages that fit. Messages
+   * are counted newest first and only until the window is full: what a client sends beyond it costs nothing.
+   * `included` is how many of the newest history messages the prompt holds.
    */
-  buildStateless(request: { principal: Principal; model: ModelSpec; requestSystemPrompt?: string; history: Array<{ role: 'user' | 'assistant'; content: string }>; format?: 'json' }): TurnPrompt {
-    const { principal, model } = request;
+  async buildStateless(request: {
+    principal: Principal;
+    model: ModelSpec;
+    requestSystemPrompt?: string;
+    history: Array<{ role: 'user' | 'assistant'; content: string }>;
+    format?: 'json';
+  }): Promise<TurnPrompt & { included: number; newestTokens: number }> {
+    const { principal, model, history } = request;
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
     const budget = budgetOf(window);
     const composed = this.compose(principal, model, null, request.requestSystemPrompt, request.format);
     const canary = newCanary();
-    const system = this.systemTurn(composed, canary);
+    const system = await this.systemTurnAsync(composed, canary);
+    // Newest first, until even the cheapest fit is over the budget (the newest message is always kept).
+    let cost = PROMPT_OVERHEAD_TOKENS + (system ? messageCost(system.tokens) : 0);
+    const counted: number[] = [];
+    let from = history.length;
+    while (from > 0) {
+      const tokens = await this.llm.countTokensAsync(history[from - 1]!.content);
+      if (from < history.length && cost + messageCost(tokens) > budget) break;
+      cost += messageCost(tokens);
+      from--;
+      counted[from] = tokens;
+    }
     let parent: Message | null = null;
-    const branch = request.history.map((message, index) => {
-      const draft = draftMessage(`request-${index}`, '', parent, { role: message.role, content: message.content, tokenCount: this.llm.countTokens(message.content), traceId: null });
+    const branch = history.slice(from).map((message, index) => {
+      const draft = draftMessage(`request-${from + index}`, '', parent, { role: message.role, content: message.content, tokenCount: counted[from + index]!, traceId: null });
       parent = draft;
       return draft;
     });
-
     const built = fitContext(system, null, branch, budget);
     this.assertFits(built.tokens, budget, window, principal, model);
-    return { ...built, includedIds: [], window, systemLayers: composed?.applied ?? [], canary };
+    return { ...built, leftOut: built.leftOut + from, includedIds: [], window, systemLayers: composed?.applied ?? [], canary, included: branch.length - built.leftOut, newestTokens: counted[history.length - 1] ?? 0 };
+  }
+
+  /** systemTurn for layers a client may have written at length (counted without holding the event loop). */
+  private async systemTurnAsync(composed: ComposedSystemPrompt | null, canary: string): Promise<{ content: string; tokens: number } | null> {
+    if (composed && !this.promptTokens.has(composed.content)) this.rememberPromptTokens(composed.content, await this.llm.countTokensAsync(composed.content));
+    return this.systemTurn(composed, canary);
   }
 
   /**
@@ -143,12 +167,14 @@ export class ContextBuilder {
     if (!composed) return null;
     const head = `${canaryLine(canary)}\n`;
     let layers = this.promptTokens.get(composed.content);
-    if (layers === undefined) {
-      layers = this.llm.countTokens(composed.content);
-      if (this.promptTokens.size >= MAX_CACHED_PROMPTS) this.promptTokens.clear();
-      this.promptTokens.set(composed.content, layers);
-    }
+    if (layers === undefined) layers = this.rememberPromptTokens(composed.content, this.llm.countTokens(composed.content));
     return { content: head + composed.content, tokens: this.llm.countTokens(head) + layers };
+  }
+
+  private rememberPromptTokens(content: string, tokens: number): number {
+    if (this.promptTokens.size >= MAX_CACHED_PROMPTS) this.promptTokens.clear();
+    this.promptTokens.set(content, tokens);
+    return tokens;
   }
 
   private compose(principal: Principal, model: ModelSpec, conversationPrompt: string | null, requestPrompt: string | undefined, format: 'json' | undefined) {

@@ -86,7 +86,7 @@ export class SendMessageService {
     if (!opened) throw notFound('conversation');
     const { conversation, branch } = opened;
     assertAcceptsMessages(conversation);
-    const tokenCount = this.llm.countTokens(input.content);
+    const tokenCount = await this.llm.countTokensAsync(input.content);
     const screening = this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount }, conversation.id);
     const validation = { checks: checksRun(principal), injectionScore: screening.injection.score, flagged: screening.flagged };
     if (input.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
@@ -208,7 +208,7 @@ export class SendMessageService {
       finishReason,
     };
     const assistantMessage: Message = {
-      ...draftMessage(assistantId, conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: this.llm.countTokens(outcome.text), traceId: context.traceId }),
+      ...draftMessage(assistantId, conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: await this.llm.countTokensAsync(outcome.text), traceId: context.traceId }),
       status,
       model: model.id,
       promptTokens: usage.promptTokens,

@@ -61,6 +61,11 @@ const MERGE_SLOTS = 1 << 20;
 const KEY_POSITION_BITS = 2 ** 22;
 const MAX_CACHED_PRETOKEN = 48;
 const MAX_CACHE_ENTRIES = 200_000;
+/** Texts up to this long are counted in one go (a few milliseconds at worst); longer ones yield as they go. */
+const SYNC_CHARS = 4096;
+const YIELD_EVERY_CHARS = 16_384;
+/** Merge candidates handled between two yields on one long pre-token (about 2 ms). */
+const STEP_POPS = 8192;
 
 class Llama3Counter {
   private readonly idByString = new Map<string, number>();
@@ -70,8 +75,8 @@ class Llama3Counter {
   /** Open addressing on (left id, right id): slot → left+1 (0 = empty), right, rank, merged id. */
   private readonly mergeLeft = new Int32Array(MERGE_SLOTS);
   private readonly mergeRight = new Int32Array(MERGE_SLOTS);
-  private readonly mergeRank = new Int32Array(MERGE_SLOTS);
-  private readonly mergeResult = new Int32Array(MERGE_SLOTS);
+  readonly mergeRank = new Int32Array(MERGE_SLOTS);
+  readonly mergeResult = new Int32Array(MERGE_SLOTS);
   private readonly cache = new Map<string, number>();
   private readonly encoder = new TextEncoder();
 
@@ -86,15 +91,9 @@ class Llama3Counter {
 
   count(text: string): number {
     if (text.length === 0) return 0;
-    if (!text.includes('<|')) return this.countPlain(text);
     let total = 0;
-    let at = 0;
-    for (const match of text.matchAll(SPECIAL_TOKEN)) {
-      if (match.index > at) total += this.countPlain(text.slice(at, match.index));
-      total += 1;
-      at = match.index + match[0].length;
-    }
-    return total + (at < text.length ? this.countPlain(text.slice(at)) : 0);
+    for (const part of splitSpecial(text)) total += part === null ? 1 : this.countPlain(part);
+    return total;
   }
 
   private countPlain(text: string): number {
@@ -126,61 +125,53 @@ class Llama3Counter {
     return bytes;
   }
 
-  /**
-   * Byte-pair merging, lowest rank first and leftmost first among equal ranks (the library's order):
-   * a doubly linked list over typed arrays, a binary heap of candidate pairs keyed by rank and position, and
-   * a version per node so that candidates made stale by a neighbour's merge are skipped when popped.
-   */
+  /** BPE of one pre-token's bytes, all at once. */
   private mergeCount(bytes: Uint8Array): number {
-    const n = bytes.length;
-    const id = new Int32Array(n);
-    const next = new Int32Array(n);
-    const prev = new Int32Array(n);
-    const version = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      id[i] = this.byteId[bytes[i]!]!;
-      next[i] = i + 1 < n ? i + 1 : -1;
-      prev[i] = i - 1;
-    }
-    const heap = new CandidateHeap(n);
-    const consider = (left: number): void => {
-      const right = next[left]!;
-      if (right < 0) return;
-      const slot = this.findMerge(id[left]!, id[right]!);
-      if (slot >= 0) heap.push(this.mergeRank[slot]! * KEY_POSITION_BITS + left, left, version[left]!);
-    };
-    for (let i = 0; i + 1 < n; i++) consider(i);
-    let tokens = n;
-    while (heap.size > 0) {
-      const left = heap.popNode();
-      const seenVersion = heap.lastVersion;
-      if (id[left]! < 0 || version[left] !== seenVersion) continue;
-      const right = next[left]!;
-      if (right < 0) continue;
-      const slot = this.findMerge(id[left]!, id[right]!);
-      if (slot < 0) continue;
-      id[left] = this.mergeResult[slot]!;
-      version[left]!++;
-      id[right] = -1;
-      const after = next[right]!;
-      next[left] = after;
-      if (after >= 0) prev[after] = left;
-      tokens--;
-      const before = prev[left]!;
-      if (before >= 0) {
-        version[before]!++;
-        consider(before);
+    const run = new MergeRun(this, bytes);
+    run.step(Infinity);
+    return run.tokens;
+  }
+
+  /** The same count as `count`, handing the event loop back every few milliseconds of work on long texts. */
+  async countAsync(text: string): Promise<number> {
+    if (text.length <= SYNC_CHARS) return this.count(text);
+    let total = 0;
+    let work = 0;
+    for (const part of splitSpecial(text)) {
+      if (part === null) {
+        total += 1;
+        continue;
       }
-      consider(left);
+      for (const match of part.matchAll(PRETOKEN)) {
+        const pretoken = match[0];
+        work += pretoken.length;
+        if (pretoken.length <= SYNC_CHARS) total += this.countPretoken(pretoken);
+        else {
+          const bytes = this.bytesOf(pretoken);
+          const run = new MergeRun(this, bytes);
+          while (!run.step(STEP_POPS)) await yieldToLoop();
+          total += run.tokens;
+        }
+        if (work >= YIELD_EVERY_CHARS) {
+          work = 0;
+          await yieldToLoop();
+        }
+      }
     }
-    return tokens;
+    return total;
+  }
+
+  /** The token id of one byte's symbol. */
+  idOfByte(byte: number): number {
+    return this.byteId[byte]!;
   }
 
   private slotOf(left: number, right: number): number {
     return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca77)) >>> 12;
   }
 
-  private findMerge(left: number, right: number): number {
+  /** The slot of a token-id pair's merge (its rank and result are at that index), or -1 when there is none. */
+  findMerge(left: number, right: number): number {
     for (let slot = this.slotOf(left, right); ; slot = (slot + 1) & (MERGE_SLOTS - 1)) {
       const stored = this.mergeLeft[slot]!;
       if (stored === 0) return -1;
@@ -295,10 +286,101 @@ class CandidateHeap {
   }
 }
 
+/**
+ * Byte-pair merging of one pre-token, lowest rank first and leftmost first among equal ranks (the library's
+ * order): a doubly linked list over typed arrays, a binary heap of candidate pairs keyed by rank and position,
+ * and a version per node so that candidates made stale by a neighbour's merge are skipped when popped. It can
+ * stop after a number of steps and go on later, so that a long pre-token never holds the event loop.
+ */
+class MergeRun {
+  tokens: number;
+  private readonly id: Int32Array;
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly version: Int32Array;
+  private readonly heap: CandidateHeap;
+
+  constructor(
+    private readonly counter: Pick<Llama3Counter, 'findMerge' | 'mergeRank' | 'mergeResult' | 'idOfByte'>,
+    bytes: Uint8Array,
+  ) {
+    const n = bytes.length;
+    this.tokens = n;
+    this.id = new Int32Array(n);
+    this.next = new Int32Array(n);
+    this.prev = new Int32Array(n);
+    this.version = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      this.id[i] = counter.idOfByte(bytes[i]!);
+      this.next[i] = i + 1 < n ? i + 1 : -1;
+      this.prev[i] = i - 1;
+    }
+    this.heap = new CandidateHeap(n);
+    for (let i = 0; i + 1 < n; i++) this.consider(i);
+  }
+
+  /** Runs at most `maxPops` merge candidates; true once no candidate is left (tokens is then final). */
+  step(maxPops: number): boolean {
+    const { id, next, prev, version, heap } = this;
+    for (let pops = 0; pops < maxPops; pops++) {
+      if (heap.size === 0) return true;
+      const left = heap.popNode();
+      if (id[left]! < 0 || version[left] !== heap.lastVersion) continue;
+      const right = next[left]!;
+      if (right < 0) continue;
+      const slot = this.counter.findMerge(id[left]!, id[right]!);
+      if (slot < 0) continue;
+      id[left] = this.counter.mergeResult[slot]!;
+      version[left]!++;
+      id[right] = -1;
+      const after = next[right]!;
+      next[left] = after;
+      if (after >= 0) prev[after] = left;
+      this.tokens--;
+      const before = prev[left]!;
+      if (before >= 0) {
+        version[before]!++;
+        this.consider(before);
+      }
+      this.consider(left);
+    }
+    return heap.size === 0;
+  }
+
+  private consider(left: number): void {
+    const right = this.next[left]!;
+    if (right < 0) return;
+    const slot = this.counter.findMerge(this.id[left]!, this.id[right]!);
+    if (slot >= 0) this.heap.push(this.counter.mergeRank[slot]! * KEY_POSITION_BITS + left, left, this.version[left]!);
+  }
+}
+
+/** Splits a text at special tokens: its plain parts, and null for each special token (one token each). */
+function splitSpecial(text: string): Array<string | null> {
+  if (!text.includes('<|')) return [text];
+  const parts: Array<string | null> = [];
+  let at = 0;
+  for (const match of text.matchAll(SPECIAL_TOKEN)) {
+    if (match.index > at) parts.push(text.slice(at, match.index));
+    parts.push(null);
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 let counter: Llama3Counter | null = null;
 
-/** Exact LLaMA 3 tokens of a text (the data loads on first use, about 0.2 s). */
+/** Exact LLaMA 3 tokens of a text (the data loads on first use, about 0.3 s). Long texts: use the async form. */
 export function countLlama3Tokens(text: string): number {
   counter ??= new Llama3Counter();
   return counter.count(text);
+}
+
+/** The same count, never holding the event loop for more than a few milliseconds, however long the text. */
+export function countLlama3TokensAsync(text: string): Promise<number> {
+  counter ??= new Llama3Counter();
+  return counter.countAsync(text);
 }

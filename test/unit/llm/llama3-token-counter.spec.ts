@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import llama3Tokenizer from 'llama3-tokenizer-js';
-import { countLlama3Tokens } from '../../../src/llm/service/llama3-token-counter.js';
+import { countLlama3Tokens, countLlama3TokensAsync } from '../../../src/llm/service/llama3-token-counter.js';
 
 /** The reference: the library's own encoder. */
 const reference = (text: string): number => (text.length === 0 ? 0 : llama3Tokenizer.encode(text, { bos: false, eos: false }).length);
@@ -48,5 +48,19 @@ describe('LLaMA 3 token counts', () => {
     // n log n at worst: 4× the text costs about 4–5× the time, far from the 16× of a quadratic merge.
     const ratio = time(64_000) / Math.max(time(16_000), 0.5);
     expect(ratio).toBeLessThan(9);
+  });
+
+  it('counts long texts asynchronously to the same result, handing the event loop back as it goes', async () => {
+    const texts = ['a'.repeat(32_000), '東京'.repeat(8000), 'Hello world, again. '.repeat(1600), `<|eot_id|>${'x'.repeat(9000)}<|eot_id|> tail`];
+    for (const text of texts) {
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 0);
+      const count = await countLlama3TokensAsync(text);
+      clearInterval(ticker);
+      expect(count).toBe(countLlama3Tokens(text));
+      // The loop ran timers while counting: the count was split into turns of a few milliseconds.
+      expect(ticks).toBeGreaterThan(0);
+    }
+    expect(await countLlama3TokensAsync('short')).toBe(countLlama3Tokens('short'));
   });
 });

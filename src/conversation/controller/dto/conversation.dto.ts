@@ -1,14 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { CONVERSATION_STATES, REQUESTABLE_STATES, type Conversation, type ConversationState, type RequestableState } from '../../domain/conversation.js';
 import type { Message } from '../../domain/message.js';
+import { IsConversationMetadata } from './metadata.validator.js';
 
 export class CreateConversationDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) title?: string;
   @ApiPropertyOptional({ example: 'llama3.2:1b' }) @IsOptional() @IsString() @Length(1, 200) model?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(20_000) systemPrompt?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1_000_000) systemPrompt?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'a JSON object: at most 64 keys (at every level), 4 levels, 8 KB' })
+  @IsOptional()
+  @IsConversationMetadata()
+  metadata?: Record<string, unknown>;
 }
 
 export class UpdateConversationDto {
@@ -17,7 +21,7 @@ export class UpdateConversationDto {
   @IsOptional()
   @IsIn(REQUESTABLE_STATES)
   state?: RequestableState;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20_000) systemPrompt?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(1_000_000) systemPrompt?: string | null;
   @ApiPropertyOptional({ description: 'make the branch ending at this message the current one' }) @IsOptional() @IsUUID() currentLeafId?: string;
 }
 
@@ -37,7 +41,7 @@ export class TurnOptionsDto {
   @ApiPropertyOptional({ description: 'the request layer of the system prompt (after global, model, plan and conversation)' })
   @IsOptional()
   @IsString()
-  @MaxLength(20_000)
+  @MaxLength(1_000_000)
   systemPrompt?: string;
   @ApiPropertyOptional({ enum: ['json'], description: 'control: answer with one JSON object (checked)' }) @IsOptional() @IsIn(['json']) format?: 'json';
   @ApiPropertyOptional({ description: 'the most tokens the answer may have (the room reserved for it caps it anyway)', minimum: 1 })
