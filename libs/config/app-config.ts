@@ -50,6 +50,10 @@ export interface AppConfig {
   idleSweepMs: number;
   /** Redacted request/response payloads of every /v1 call go to the audit table (GUS_PAYLOAD_LOGGING=on). */
   payloadLogging: boolean;
+  /** A token reservation's lease: renewed while its turn runs, given back this long after its process died. */
+  quotaLeaseMs: number;
+  /** How often quota counters are reset to the usage ledger where no turn is in flight. */
+  quotaReconcileMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -90,7 +94,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inactiveAfterSeconds: int(env.GUS_INACTIVE_AFTER_SECONDS, 7 * 24 * 3600, 'GUS_INACTIVE_AFTER_SECONDS'),
     idleSweepMs: int(env.GUS_IDLE_SWEEP_MS, 60_000, 'GUS_IDLE_SWEEP_MS'),
     payloadLogging: ['on', 'true', '1'].includes((env.GUS_PAYLOAD_LOGGING ?? '').toLowerCase()),
+    quotaLeaseMs: positiveInt(env.GUS_QUOTA_LEASE_MS, 30_000, 'GUS_QUOTA_LEASE_MS'),
+    quotaReconcileMs: positiveInt(env.GUS_QUOTA_RECONCILE_MS, 20_000, 'GUS_QUOTA_RECONCILE_MS'),
   };
+}
+
+function positiveInt(raw: string | undefined, fallback: number, name: string): number {
+  const value = int(raw, fallback, name);
+  if (value === 0) throw new Error(`${name} must be a positive integer (got "${raw}")`);
+  return value;
 }
 
 function int(raw: string | undefined, fallback: number, name: string): number {

@@ -66,7 +66,8 @@ describe('model providers against the simulator over real HTTP', () => {
       const { events, error, text } = await run(openai, 'Tell me about rivers');
       expect(error).toBeNull();
       expect(events.filter((e) => e.type === 'delta')).toHaveLength(12);
-      expect(events.at(-1)).toEqual({ type: 'done', promptTokens: 9, completionTokens: 12, doneReason: 'stop' });
+      // The simulator counts as Ollama does: LLaMA 3 tokens under its chat template (4 tokens + 5, + 5).
+      expect(events.at(-1)).toEqual({ type: 'done', promptTokens: 14, completionTokens: 12, doneReason: 'stop' });
       expect(text.split(' ')).toHaveLength(12);
       // The same deterministic reply as through Ollama's API.
       expect(text).toBe((await run(ollama, 'Tell me about rivers')).text);

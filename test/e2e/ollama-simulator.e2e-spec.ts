@@ -5,6 +5,11 @@ import {
   type ChatRequestRecord,
 } from '../../src/llm/simulator/ollama-simulator.js';
 import { parseCliArgs, parseFailure } from '../../src/llm/simulator/simulator.cli.js';
+import llama3Tokenizer from 'llama3-tokenizer-js';
+
+/** The prompt's tokens under LLaMA 3's chat template, counted by the reference tokenizer. */
+const templateTokens = (messages: Array<{ content: string }>): number =>
+  5 + messages.reduce((sum, m) => sum + llama3Tokenizer.encode(m.content, { bos: false, eos: false }).length + 5, 0);
 
 const MODEL = 'llama3.2:1b';
 const STAT_FIELDS = [
@@ -152,8 +157,8 @@ describe('OllamaSimulator (through the official ollama client)', () => {
       expect(response.message.content.split(' ')).toHaveLength(12);
       expect(response.message.content).toMatch(/^[a-z]+( [a-z]+){11}$/);
       expect(response.eval_count).toBe(12);
-      // sum(ceil(len / 4) + 4): ceil(14/4)+4 + ceil(31/4)+4 = 8 + 12
-      expect(response.prompt_eval_count).toBe(20);
+      // LLaMA 3's template: <|begin_of_text|>, content + 5 per message, the assistant header (4).
+      expect(response.prompt_eval_count).toBe(templateTokens(messages));
       expectStats(response);
     });
 
@@ -267,9 +272,10 @@ describe('OllamaSimulator (through the official ollama client)', () => {
     });
 
     it('caps prompt_eval_count at options.num_ctx, as Ollama truncates the prompt', async () => {
-      const long = 'x'.repeat(4000);
+      const long = 'lorem ipsum dolor sit amet '.repeat(150);
       const full = await ollama.chat({ model: MODEL, messages: user(long), stream: false });
-      expect(full.prompt_eval_count).toBe(1004);
+      expect(full.prompt_eval_count).toBe(templateTokens(user(long)));
+      expect(full.prompt_eval_count).toBeGreaterThan(512);
       const capped = await ollama.chat({ model: MODEL, messages: user(long), options: { num_ctx: 512 }, stream: false });
       expect(capped.prompt_eval_count).toBe(512);
     });

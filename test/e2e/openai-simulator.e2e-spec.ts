@@ -2,6 +2,11 @@ import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { Ollama } from 'ollama';
 import { DEFAULT_SIMULATED_MODELS, OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { parseCliArgs } from '../../src/llm/simulator/simulator.cli.js';
+import llama3Tokenizer from 'llama3-tokenizer-js';
+
+/** The prompt's tokens under LLaMA 3's chat template, counted by the reference tokenizer. */
+const templateTokens = (messages: Array<{ content: string }>): number =>
+  5 + messages.reduce((sum, m) => sum + llama3Tokenizer.encode(m.content, { bos: false, eos: false }).length + 5, 0);
 
 const MODEL = 'llama3.2:1b';
 type Messages = OpenAI.ChatCompletionMessageParam[];
@@ -63,8 +68,9 @@ describe('OllamaSimulator’s OpenAI-compatible API (through the official openai
     expect(completion.choices).toEqual([
       { index: 0, message: { role: 'assistant', content: expect.stringMatching(/^[a-z]+( [a-z]+){11}$/), refusal: null }, logprobs: null, finish_reason: 'stop' },
     ]);
-    // sum(ceil(len / 4) + 4), as on the Ollama API
-    expect(completion.usage).toEqual({ prompt_tokens: 20, completion_tokens: 12, total_tokens: 32 });
+    // LLaMA 3's template, as on the Ollama API
+    const prompt = templateTokens(messages as Array<{ content: string }>);
+    expect(completion.usage).toEqual({ prompt_tokens: prompt, completion_tokens: 12, total_tokens: prompt + 12 });
     const viaOllama = await new Ollama({ host: url }).chat({ model: MODEL, messages: messages as never, stream: false });
     expect(completion.choices[0]!.message.content).toBe(viaOllama.message.content);
     expect(sim.receivedRequests().at(0)).toMatchObject({ model: MODEL, messages });
@@ -81,7 +87,8 @@ describe('OllamaSimulator’s OpenAI-compatible API (through the official openai
     expect(words[0]).toMatch(/^[a-z]+$/);
     for (const word of words.slice(1)) expect(word).toMatch(/^ [a-z]+$/);
     expect(chunks[13]!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
-    expect(chunks[14]).toMatchObject({ choices: [], usage: { prompt_tokens: 8, completion_tokens: 12, total_tokens: 20 } });
+    const prompt = templateTokens(user('stream please') as Array<{ content: string }>);
+    expect(chunks[14]).toMatchObject({ choices: [], usage: { prompt_tokens: prompt, completion_tokens: 12, total_tokens: prompt + 12 } });
     expect(chunks.slice(0, 14).every((c) => c.usage === null)).toBe(true);
     expect(chunks).toHaveLength(15);
     const whole = await openai.chat.completions.create({ model: MODEL, messages: user('stream please') });

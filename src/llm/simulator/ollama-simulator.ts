@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { countLlama3Tokens } from '../service/llama3-token-counter.js';
 
 /**
  * A fake model server speaking the real HTTP APIs (the subsets gus uses), for tests and
@@ -238,9 +239,14 @@ function isJsonFormat(format: unknown): boolean {
   return format === 'json' || isRecord(format);
 }
 
+/**
+ * The prompt's tokens as Ollama counts them for a LLaMA 3 model: its chat template is <|begin_of_text|>, then
+ * per message <|start_header_id|>role<|end_header_id|>\n\n content <|eot_id|> (content + 5), then the
+ * assistant's header (4). Exact, so that what gus reserves for a prompt is what the server reports.
+ */
 function promptTokens(messages: ChatMessage[]): number {
-  let total = 0;
-  for (const m of messages) total += (typeof m.content === 'string' ? Math.ceil(m.content.length / 4) : 0) + 4;
+  let total = 1 + 4;
+  for (const m of messages) total += (typeof m.content === 'string' ? countLlama3Tokens(m.content) : 0) + 5;
   return total;
 }
 

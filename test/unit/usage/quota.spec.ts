@@ -66,40 +66,43 @@ function ledger(used: [number, number], ttlMs: [number, number] = [60_000, 60_00
   return start;
 }
 
+let leases = 0;
+const lease = (tokens: number) => ({ id: `lease-${++leases}`, tokens, expiresAt: Date.now() + 60_000 });
+
 describe('in-process quota counters', () => {
-  const keys = { day: 'd', month: 'm' };
+  const keys = { day: 'd', month: 'm', leases: 'l', seq: 's', dayName: '2026-11-24', monthName: '2026-11' };
 
   it('start from the ledger, then reserve all or nothing and settle the difference', async () => {
     const counters = new InProcessQuotaCounters();
     const start = ledger([50, 950]);
-    const first = await counters.reserve(keys, 40, [100, 1000], start);
+    const first = await counters.reserve(keys, lease(40), [100, 1000], start);
     expect(first.verdict).toEqual({ granted: true, totals: [90, 990] });
-    expect((await counters.reserve(keys, 20, [100, 2000], start)).verdict).toEqual({ granted: false, refusedBy: 'day', totals: [90, 990] });
+    expect((await counters.reserve(keys, lease(20), [100, 2000], start)).verdict).toEqual({ granted: false, refusedBy: 'day', totals: [90, 990] });
     expect(start.reads).toBe(1);
-    await counters.settle(first.ticket, -30); // the turn used 10 of its 40
-    expect((await counters.reserve(keys, 20, [100, 1000], start)).verdict).toEqual({ granted: true, totals: [80, 980] });
-    expect((await counters.reserve(keys, 15, [1000, 990], start)).verdict).toEqual({ granted: false, refusedBy: 'month', totals: [80, 980] });
+    await counters.settle(first.ticket, 10); // the turn used 10 of its 40
+    expect((await counters.reserve(keys, lease(20), [100, 1000], start)).verdict).toEqual({ granted: true, totals: [80, 980] });
+    expect((await counters.reserve(keys, lease(15), [1000, 990], start)).verdict).toEqual({ granted: false, refusedBy: 'month', totals: [80, 980] });
   });
 
   it('never grants past the limit under 1,000 concurrent reservations, initialisers included', async () => {
     const counters = new InProcessQuotaCounters();
     const start = ledger([350, 350]);
-    const results = await Promise.all(Array.from({ length: 1000 }, () => counters.reserve(keys, 7, [1050, 10_000], start)));
+    const results = await Promise.all(Array.from({ length: 1000 }, () => counters.reserve(keys, lease(7), [1050, 10_000], start)));
     expect(results.filter((r) => r.verdict.granted)).toHaveLength(100); // (1050 − 350) / 7
     expect(start.reads).toBeGreaterThan(1); // they all raced to initialise, and agreed on one start
-    const last = await counters.reserve(keys, 0, [1050, 10_000], start);
+    const last = await counters.reserve(keys, lease(0), [1050, 10_000], start);
     expect(last.verdict.totals).toEqual([1050, 1050]);
   });
 
   it('settles concurrently without losing an update, and a settlement never revives an ended period', async () => {
     const counters = new InProcessQuotaCounters();
     const start = ledger([0, 0], [300, 60_000]);
-    const reservations = await Promise.all(Array.from({ length: 100 }, () => counters.reserve(keys, 10, [10_000, 10_000], start)));
-    await Promise.all(reservations.map((r) => counters.settle(r.ticket, -7)));
-    expect((await counters.reserve(keys, 0, [10_000, 10_000], start)).verdict.totals).toEqual([300, 300]);
+    const reservations = await Promise.all(Array.from({ length: 100 }, () => counters.reserve(keys, lease(10), [10_000, 10_000], start)));
+    await Promise.all(reservations.map((r) => counters.settle(r.ticket, 3)));
+    expect((await counters.reserve(keys, lease(0), [10_000, 10_000], start)).verdict.totals).toEqual([300, 300]);
     await new Promise((resolve) => setTimeout(resolve, 350)); // the day counter expires
-    await counters.settle(reservations[0]!.ticket, 5);
-    expect((await counters.reserve(keys, 0, [10_000, 10_000], ledger([111, 0]))).verdict.totals).toEqual([111, 305]);
+    await counters.settle(reservations[0]!.ticket, 15); // 5 more than its 10: reaches the month, never the ended day
+    expect((await counters.reserve(keys, lease(0), [10_000, 10_000], ledger([111, 0]))).verdict.totals).toEqual([111, 305]);
   });
 });
 
@@ -112,6 +115,16 @@ describe('QuotaService (in-process, over a stub ledger)', () => {
     plan: { id: 'metered', tiers: ['standard'], maxContextTokens: 4096, rateLimits: { perMinute: 1, perHour: 1, perDay: 1 }, quotas: { tokensPerDay: 100, tokensPerMonth: 1000, softLimitRatio: 0.5 }, ...plan },
   });
   const service = (used = 0) => new QuotaService({ tokensSince: async () => used } as unknown as UsageRepository, null, loadConfig({}));
+
+  it('reconciles with the ledger only counters with no reservation in flight', async () => {
+    const counters = new InProcessQuotaCounters();
+    const keys = { day: 'rd', month: 'rm', leases: 'rl', seq: 'rs', dayName: 'x', monthName: 'y' };
+    const first = await counters.reserve(keys, lease(40), [1000, 1000], ledger([0, 0]));
+    expect(await counters.reconcile(keys, async () => [7, 7], [60_000, 60_000])).toBe(false);
+    await counters.settle(first.ticket, 30);
+    expect(await counters.reconcile(keys, async () => [25, 25], [60_000, 60_000])).toBe(true); // the ledger is the truth
+    expect((await counters.reserve(keys, lease(0), [1000, 1000], ledger([0, 0]))).verdict.totals).toEqual([25, 25]);
+  });
 
   it('reserves nothing on a plan without quotas', async () => {
     const reservation = await service().reserve(principal({ quotas: undefined }), 10_000_000);
