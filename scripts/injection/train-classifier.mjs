@@ -11,7 +11,7 @@
  * held-out part of the evaluation.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { InjectionClassifier, WINDOW_CHARS } from '../../dist/src/moderation/domain/injection-classifier.js';
+import { InjectionClassifier } from '../../dist/src/moderation/domain/injection-classifier.js';
 import { classifierWeight, detectInjection, INJECTION_THRESHOLD } from '../../dist/src/moderation/domain/injection-detector.js';
 import { toScreeningText } from '../../dist/src/moderation/domain/screening-text.js';
 
@@ -44,14 +44,7 @@ for (const example of examples) {
   example.y = example.label === 'attack' ? 1 : 0;
   example.features = featurizer.featuresOf(text.folded, text.words);
   // Long benign texts are also read in windows at inference; their windows are benign examples too.
-  example.windows = [];
-  if (example.y === 0 && text.folded.length > 2 * WINDOW_CHARS) {
-    for (let start = 0; start + WINDOW_CHARS < text.folded.length; start += WINDOW_CHARS) {
-      const ratio = text.words.length / text.folded.length;
-      const end = start + WINDOW_CHARS;
-      example.windows.push(featurizer.featuresOf(text.folded.slice(start, end), text.words.slice(Math.floor(start * ratio), Math.ceil(end * ratio))));
-    }
-  }
+  example.windows = example.y === 0 ? featurizer.windowFeaturesOf(text.folded, text.words) : [];
 }
 console.log(`${examples.length} examples from ${trainingSources.length + 1} sources featurised in ${Math.round(performance.now() - started)} ms`);
 

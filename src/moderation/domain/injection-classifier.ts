@@ -24,26 +24,33 @@ export interface SparseFeatures {
 
 const MIN_CHAR_NGRAM = 3;
 const MAX_CHAR_NGRAM = 5;
-/** Windows for long texts: long enough to hold an instruction, short enough that it is not drowned out. */
-export const WINDOW_CHARS = 600;
-const WINDOW_STEP = 300;
-/** Only texts longer than this are also read in windows. */
-const WINDOWED_ABOVE = 2 * WINDOW_CHARS;
+/**
+ * A long text is cut into blocks, long enough to hold an instruction, short enough that it is not drowned out by
+ * the document around it; the text is scored whole and block by block. Each block is hashed once; the whole
+ * text only adds up its blocks' counts.
+ */
+export const BLOCK_CHARS = 600;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const WORD_SALT = 0x9e3779b1;
 const BIGRAM_SALT = 0x85ebca6b;
 
 // Bound once: a global lookup per call is slow where code runs in a vm context (Jest), and this is the hot loop.
-const { imul, log1p, sqrt, exp, max, min, floor, ceil } = Math;
+const { imul, log1p, sqrt, exp, max, min, round } = Math;
 
-/** Characters and words the classifier has read since start; the linear-time tests read it. */
+/** Characters the classifier has hashed since start; the linear-time tests read it. */
 export const classifierWork = { characters: 0 };
+
+interface BlockCounts {
+  buckets: Int32Array;
+  counts: Float32Array;
+}
 
 export class InjectionClassifier {
   private readonly mask: number;
   private readonly counts: Float32Array;
   private readonly touched: Int32Array;
+  private size = 0;
 
   constructor(private readonly model: InjectionClassifierModel) {
     const { buckets, weights, bias } = model;
@@ -57,71 +64,125 @@ export class InjectionClassifier {
 
   /** Probability that the text is an injection: the whole text's, or its most suspicious window's if higher. */
   probability(text: Pick<ScreeningText, 'folded' | 'words'>): number {
-    let best = this.score(text.folded, text.words);
-    if (text.folded.length > WINDOWED_ABOVE) {
-      const ratio = text.words.length / text.folded.length;
-      for (let start = 0; start < text.folded.length - WINDOW_STEP; start += WINDOW_STEP) {
-        const end = min(text.folded.length, start + WINDOW_CHARS);
-        const folded = text.folded.slice(start, end);
-        const words = text.words.slice(floor(start * ratio), ceil(end * ratio));
-        best = max(best, this.score(folded, words));
-      }
-    }
+    const blocks = this.blocksOf(text.folded, text.words);
+    let best = this.scoreOf(this.vectorOf(blocks, 0, blocks.length));
+    if (blocks.length > 1) for (const block of blocks) best = max(best, this.scoreOf(normalised(block)));
     return best;
   }
 
-  private score(folded: string, words: string): number {
-    const { indices, values } = this.featuresOf(folded, words);
+  /** The sparse, L2-normalised feature vector of a whole text (what training reads). */
+  featuresOf(folded: string, words: string): SparseFeatures {
+    const blocks = this.blocksOf(folded, words);
+    return this.vectorOf(blocks, 0, blocks.length);
+  }
+
+  /** Feature vectors of the blocks of a long text (none for a short one), as `probability` reads them. */
+  windowFeaturesOf(folded: string, words: string): SparseFeatures[] {
+    const blocks = this.blocksOf(folded, words);
+    return blocks.length > 1 ? blocks.map(normalised) : [];
+  }
+
+  private scoreOf({ indices, values }: SparseFeatures): number {
+    const weights = this.model.weights;
     let logit = this.model.bias;
-    for (let i = 0; i < indices.length; i++) logit += this.model.weights[indices[i]!]! * values[i]!;
+    for (let i = 0; i < indices.length; i++) logit += weights[indices[i]!]! * values[i]!;
     return 1 / (1 + exp(-logit));
   }
 
-  /** The sparse, L2-normalised feature vector of one text (also what training reads). */
-  featuresOf(folded: string, words: string): SparseFeatures {
-    let size = 0;
-    const add = (hash: number) => {
-      const bucket = hash & this.mask;
-      if (this.counts[bucket] === 0) this.touched[size++] = bucket;
-      this.counts[bucket]! += 1;
-    };
-    addCharNgrams(folded, add);
-    addWordNgrams(words, add);
-    classifierWork.characters += folded.length + words.length;
-
-    const indices = this.touched.slice(0, size);
-    const values = new Float32Array(size);
-    let norm = 0;
-    for (let i = 0; i < size; i++) {
-      const value = log1p(this.counts[indices[i]!]!);
-      values[i] = value;
-      norm += value * value;
-      this.counts[indices[i]!] = 0;
+  /** Hashed counts per block of BLOCK_CHARS characters (the `words` view cut at the same share, at a space). */
+  private blocksOf(folded: string, words: string): BlockCounts[] {
+    const count = max(1, round(folded.length / BLOCK_CHARS));
+    const blocks: BlockCounts[] = [];
+    let wordStart = 0;
+    for (let b = 0; b < count; b++) {
+      const from = floorDiv(folded.length * b, count);
+      const to = floorDiv(folded.length * (b + 1), count);
+      let wordEnd = words.length;
+      if (b < count - 1) {
+        const space = words.indexOf(' ', max(wordStart, floorDiv(words.length * (b + 1), count)));
+        if (space >= 0) wordEnd = space;
+      }
+      // n-grams that start in this block may read up to MAX_CHAR_NGRAM - 1 characters into the next one.
+      addCharNgrams(folded, from, to, min(folded.length, to + MAX_CHAR_NGRAM - 1), this.add);
+      addWordNgrams(words, wordStart, wordEnd, this.add);
+      classifierWork.characters += to - from + wordEnd - wordStart;
+      wordStart = wordEnd;
+      blocks.push(this.drain());
     }
-    norm = sqrt(norm) || 1;
-    for (let i = 0; i < size; i++) values[i]! /= norm;
-    return { indices, values };
+    return blocks;
+  }
+
+  private readonly add = (hash: number): void => {
+    const bucket = hash & this.mask;
+    if (this.counts[bucket] === 0) this.touched[this.size++] = bucket;
+    this.counts[bucket]! += 1;
+  };
+
+  /** The counts gathered since the last drain, as a sparse list; the scratch space is left empty. */
+  private drain(): BlockCounts {
+    const buckets = this.touched.slice(0, this.size);
+    const counts = new Float32Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      counts[i] = this.counts[buckets[i]!]!;
+      this.counts[buckets[i]!] = 0;
+    }
+    this.size = 0;
+    return { buckets, counts };
+  }
+
+  private vectorOf(blocks: BlockCounts[], from: number, to: number): SparseFeatures {
+    for (let b = from; b < to; b++) {
+      const { buckets, counts } = blocks[b]!;
+      for (let i = 0; i < buckets.length; i++) {
+        const bucket = buckets[i]!;
+        if (this.counts[bucket] === 0) this.touched[this.size++] = bucket;
+        this.counts[bucket]! += counts[i]!;
+      }
+    }
+    return normalised(this.drain());
   }
 }
 
-/** Character 3- to 5-grams, each start hashed once incrementally (FNV-1a), with the n mixed in. */
-function addCharNgrams(text: string, add: (hash: number) => void): void {
-  for (let start = 0; start + MIN_CHAR_NGRAM <= text.length; start++) {
+/** log(1 + n) for the small counts most features have. */
+const LOG1P = Float32Array.from({ length: 256 }, (_, n) => Math.log1p(n));
+
+/** log(1 + count), scaled to unit length. */
+function normalised({ buckets, counts }: BlockCounts): SparseFeatures {
+  const values = new Float32Array(buckets.length);
+  let norm = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const count = counts[i]!;
+    const value = count < 256 ? LOG1P[count]! : log1p(count);
+    values[i] = value;
+    norm += value * value;
+  }
+  norm = sqrt(norm) || 1;
+  for (let i = 0; i < values.length; i++) values[i]! /= norm;
+  return { indices: buckets, values };
+}
+
+function floorDiv(numerator: number, denominator: number): number {
+  return (numerator - (numerator % denominator)) / denominator;
+}
+
+/** Character 3- to 5-grams starting in [from, to) and ending before `limit`, each start hashed once incrementally (FNV-1a). */
+function addCharNgrams(text: string, from: number, to: number, limit: number, add: (hash: number) => void): void {
+  for (let start = from; start < to && start + MIN_CHAR_NGRAM <= limit; start++) {
     let hash = FNV_OFFSET;
-    for (let n = 1; n <= MAX_CHAR_NGRAM && start + n <= text.length; n++) {
+    for (let n = 1; n <= MAX_CHAR_NGRAM && start + n <= limit; n++) {
       hash = imul(hash ^ text.charCodeAt(start + n - 1), FNV_PRIME);
       if (n >= MIN_CHAR_NGRAM) add(mix(hash + n));
     }
   }
 }
 
-/** Words (space-separated in the `words` view) and pairs of neighbouring words. */
-function addWordNgrams(text: string, add: (hash: number) => void): void {
+/** Words (space-separated in the `words` view) of [from, to) and pairs of neighbouring words. */
+function addWordNgrams(text: string, from: number, to: number, add: (hash: number) => void): void {
   let previous = 0;
   let hash = FNV_OFFSET;
   let length = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const code = i < text.length ? text.charCodeAt(i) : 32;
+  for (let i = from; i <= to; i++) {
+    const code = i < to ? text.charCodeAt(i) : 32;
     if (code !== 32) {
       hash = imul(hash ^ code, FNV_PRIME);
       length++;

@@ -26,6 +26,8 @@ export interface InjectionRule {
   pattern: RegExp;
   /** A cheap test on the same view; the rule runs only when it passes. */
   gate?: RegExp;
+  /** A hand-written linear scan, used instead of trying the pattern where it could start (the pattern documents it). */
+  scan?: (view: string) => boolean;
 }
 
 /** Start of a word in the `words` view, where single spaces separate words (works for every script, unlike \b). */
@@ -42,8 +44,13 @@ function folded(source: string): RegExp {
   return new RegExp(source, 'u');
 }
 /** Rules of one kind on one view; a rule's own gate (4th element) replaces the group's. */
-function rules(view: ScreeningView, kind: InjectionSignalKind, gate: RegExp | undefined, list: Array<[id: string, weight: number, pattern: RegExp, gate?: RegExp]>): InjectionRule[] {
-  return list.map(([id, weight, pattern, own]) => ({ id, kind, weight, view, pattern, gate: own ?? gate }));
+function rules(
+  view: ScreeningView,
+  kind: InjectionSignalKind,
+  gate: RegExp | undefined,
+  list: Array<[id: string, weight: number, pattern: RegExp, gate?: RegExp, scan?: (view: string) => boolean]>,
+): InjectionRule[] {
+  return list.map(([id, weight, pattern, own, scan]) => ({ id, kind, weight, view, pattern, gate: own ?? gate, ...(scan ? { scan } : {}) }));
 }
 /** A gate made of a rule's leading words (its verbs), which the rule needs at a word start: most messages have none. */
 function leading(source: string): RegExp {
@@ -128,7 +135,8 @@ const MULTILINGUAL_OVERRIDE = rules('words', 'instruction-override', undefined, 
   ['es-ignora-instrucciones-anteriores', 0.8, words(`${B}(?:ignora|ignore|ignoren|ignorar|olvida|olvide|olviden|olvidar|olvidate de|descarta|descarte|descartar|omite|omita|omitir|desobedece|no sigas|no obedezcas|haz caso omiso (?:a|de)|no hagas caso (?:a|de)|pasa por alto|anula|deja de seguir|abandona) (?:(?:todas?|todos?|las|los|tus|sus|de|del|la|el|cualquier|anteriores|previas|previos|anteriormente|dadas|recibidas|originales|iniciales|de arriba|sistema|lo|que|te|se|han|dado|dieron) ){0,4}(?:instrucciones|instruccion|indicaciones|reglas|ordenes|directrices|directivas|normas|restricciones|prompt|mensaje del sistema|lo anterior|todo lo anterior|lo que te (?:dijeron|han dicho))`), leading(String.raw`(?:ignora|ignore|ignoren|ignorar|olvida|olvide|olviden|olvidar|olvidate de|descarta|descarte|descartar|omite|omita|omitir|desobedece|no sigas|no obedezcas|haz caso omiso (?:a|de)|no hagas caso (?:a|de)|pasa por alto|anula|deja de seguir|abandona)`)],
   ['fr-ignore-instructions-precedentes', 0.8, words(`${B}(?:ignore|ignorez|ignorer|ignores|oublie|oubliez|oublier|ne tiens pas compte|ne tenez pas compte|fais abstraction|faites abstraction|neglige|negligez|omets|omettez|passe outre|passez outre|desobeis|desobeissez|annule|annulez|ne suis plus|ne suivez plus|abandonne|abandonnez) (?:(?:toutes?|tous|tout|les|la|le|l|tes|vos|ton|votre|des|de|du|d|precedentes?|precedents?|anterieures?|ci dessus|plus haut|initiales?|originales?|systeme|donnees|recues|qu|on|t|a|ete|que|ce|qui|precede|a propos) ){0,4}(?:instructions?|consignes?|regles|directives|indications|ordres|prompt|message systeme|invite systeme|ce qui precede|tout ce qui precede|tout ce qu on t a dit)`), leading(String.raw`(?:ignore|ignorez|ignorer|ignores|oublie|oubliez|oublier|ne tiens pas compte|ne tenez pas compte|fais abstraction|faites abstraction|neglige|negligez|omets|omettez|passe outre|passez outre|desobeis|desobeissez|annule|annulez|ne suis plus|ne suivez plus|abandonne|abandonnez)`)],
   ['de-ignoriere-vorherige-anweisungen', 0.8, words(`${B}(?:ignoriere|ignorier|ignoriert|ignorieren|vergiss|vergesst|vergessen|missachte|missachten|uberspringe|ueberspringe|ubergehe|uebergehe|verwirf|verwerfe|befolge (?:keine|nicht)|folge nicht|hebe) (?:(?:alle|alles|samtliche|saemtliche|die|deine|ihre|eure|bisherigen|vorherigen|vorigen|vorangegangenen|fruheren|frueheren|obigen|oben|genannten|ursprunglichen|urspruenglichen|gegebenen|erhaltenen|system|bitte|sofort|jetzt|einfach|mehr|bis|bisher|zuvor|vorher|und|sie|du|dir|mir) ){0,4}(?:anweisung|instruktion|regeln|befehle|vorgaben|anordnungen|richtlinien|systemanweisung|systemprompt|system prompt|einschrankungen|beschrankungen|direktiven)`), leading(String.raw`(?:ignoriere|ignorier|ignoriert|ignorieren|vergiss|vergesst|vergessen|missachte|missachten|uberspringe|ueberspringe|ubergehe|uebergehe|verwirf|verwerfe|befolge (?:keine|nicht)|folge nicht|hebe)`)],
-  ['de-anweisungen-ignorieren', 0.75, words(`${B}(?:alle |samtliche |deine |die |ihre )*(?:bisherigen |vorherigen |vorigen |obigen |fruheren |ursprunglichen )(?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien) (?:\\S+ ){0,2}(?:ignorieren|vergessen|missachten|ubergehen|verwerfen|nicht (?:mehr )?befolgen)`), leading(String.raw`(?:alle |samtliche |deine |die |ihre )`)],
+  // Starts at the adjective: "alle/deine/die …" before it change nothing about whether it matches.
+  ['de-anweisungen-ignorieren', 0.75, words(`${B}(?:bisherigen |vorherigen |vorigen |obigen |fruheren |ursprunglichen )(?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien) (?:\\S+ ){0,2}(?:ignorieren|vergessen|missachten|ubergehen|verwerfen|nicht (?:mehr )?befolgen)`)],
   ['de-vergiss-alles', 0.75, words(`${B}(?:vergiss|vergessen sie|ignoriere|ignorieren sie) alles(?: \\S+){0,4} (?:vorher|zuvor|bisher|oben|davor|gesagt|gesagte|bisherige|vorherige|obige)`), leading(String.raw`(?:vergiss|vergessen sie|ignoriere|ignorieren sie)`)],
   ['pt-ignore-instrucoes-anteriores', 0.8, words(`${B}(?:ignore|ignora|ignorem|ignorar|esqueca|esquece|esquecam|esquecer|desconsidere|desconsidera|desconsiderar|despreze|despreza|descarte|descarta|nao siga|nao obedeca|deixe de seguir|pare de seguir|abandone|anule|pule) (?:(?:todas?|todos?|tudo|as|os|suas|seus|tuas|teus|sua|seu|de|das|dos|anteriores|previas|previos|acima|iniciais|originais|dadas|recebidas|sistema|do|o|que|te|foram|lhe|foi|dito) ){0,4}(?:instrucoes|instrucao|regras|ordens|diretrizes|diretivas|orientacoes|indicacoes|comandos|restricoes|prompt|mensagem do sistema|o que foi dito|tudo acima)`), leading(String.raw`(?:ignore|ignora|ignorem|ignorar|esqueca|esquece|esquecam|esquecer|desconsidere|desconsidera|desconsiderar|despreze|despreza|descarte|descarta|nao siga|nao obedeca|deixe de seguir|pare de seguir|abandone|anule|pule)`)],
   ['it-ignora-istruzioni-precedenti', 0.8, words(`${B}(?:ignora|ignori|ignorate|ignorare|dimentica|dimentichi|dimenticate|dimenticare|trascura|tralascia|non considerare|non tenere conto|non seguire|non rispettare|smetti di seguire|annulla|scarta|disattendi) (?:(?:tutte?|tutti|tutto|le|gli|i|il|la|l|tue|tuoi|sue|suoi|delle|degli|di|dei|precedenti|sopra|iniziali|originali|ricevute|date|del|sistema|quello|che|ti|e|stato|detto|quanto) ){0,4}(?:istruzioni|istruzione|regole|indicazioni|direttive|ordini|consegne|comandi|restrizioni|prompt|messaggio di sistema|quanto detto|quanto sopra|cio che)`), leading(String.raw`(?:ignora|ignori|ignorate|ignorare|dimentica|dimentichi|dimenticate|dimenticare|trascura|tralascia|non considerare|non tenere conto|non seguire|non rispettare|smetti di seguire|annulla|scarta|disattendi)`)],
@@ -188,10 +196,29 @@ export const TEMPLATE_TOKEN = new RegExp(
   'gu',
 );
 
+/** An opening tag, then a closing one within `maxGap` characters: one pass over each, then two pointers. */
+function block(open: RegExp, close: RegExp, maxGap: number): (view: string) => boolean {
+  return (view) => {
+    const openEnds = [...view.matchAll(open)].map((match) => match.index + match[0].length);
+    if (openEnds.length === 0) return false;
+    let latest = -1;
+    let next = 0;
+    for (const match of view.matchAll(close)) {
+      while (next < openEnds.length && openEnds[next]! <= match.index) latest = openEnds[next++]!;
+      if (latest >= 0 && match.index - latest >= 1 && match.index - latest <= maxGap) return true;
+    }
+    return false;
+  };
+}
+
+const SYSTEM_BLOCK = block(/<<\s?sys\s?>>/gu, /<<\s?\/\s?sys\s?>>/gu, 600);
+const INSTRUCTION_BLOCK = block(/\[\s?inst\s?\]/gu, /\[\s?\/\s?inst\s?\]/gu, 600);
+
 export const TEMPLATE_STRUCTURE = rules('folded', 'template-token', /<|\[/u, [
   ['template-role-turn', 0.85, folded(String.raw`(?:<\s*\|\s*(?:start_header_id|im_start|header_start)\s*\|\s*>|<\s*start_of_turn\s*>)\s*(?:system|assistant|developer|ipython|model|tool)|<\s*\|\s*(?:system|assistant)\s*\|\s*>|\[system_prompt\]`)],
-  ['template-system-block', 0.75, folded(String.raw`<<\s*sys\s*>>[\s\S]{1,600}?<<\s*\/\s*sys\s*>>`)],
-  ['template-instruction-block', 0.75, folded(String.raw`\[\s*inst\s*\][\s\S]{1,600}?\[\s*\/\s*inst\s*\]`)],
+  // `<<SYS>> … <</SYS>>` and `[INST] … [/INST]` within 600 characters (scanned by SYSTEM_BLOCK, INSTRUCTION_BLOCK).
+  ['template-system-block', 0.75, folded(String.raw`<<\s?sys\s?>>[^]{1,600}<<\s?\/\s?sys\s?>>`), undefined, SYSTEM_BLOCK],
+  ['template-instruction-block', 0.75, folded(String.raw`\[\s?inst\s?\][^]{1,600}\[\s?\/\s?inst\s?\]`), undefined, INSTRUCTION_BLOCK],
   ['template-turn-break', 0.6, folded(String.raw`<\s*\|\s*(?:eot_id|im_end|eom_id|end|endoftext)\s*\|\s*>\s*(?:\n|<|system|assistant|user|developer)|<\s*end_of_turn\s*>\s*(?:\n|<|model|user)`)],
 ]);
 
