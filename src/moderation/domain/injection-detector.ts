@@ -32,7 +32,7 @@ export const INJECTION_THRESHOLD = 0.5;
  * sources by leaving one source out at a time (docs/INJECTION-DEFENCE.md), never on held-out data.
  */
 export const CLASSIFIER_FLOOR = 0.5;
-export const CLASSIFIER_ALONE = 0.85;
+export const CLASSIFIER_ALONE = 0.9;
 const CLASSIFIER_MAX_WEIGHT = 0.95;
 const CLASSIFIER_RULE = 'linear-classifier';
 

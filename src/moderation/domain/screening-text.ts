@@ -73,9 +73,15 @@ const isSeparatorCode = (code: number) => code === 32 || code === 46 || code ===
 const leetCodes = new Uint8Array(128);
 for (const char of LEET_SYMBOLS) leetCodes[char.charCodeAt(0)] = 1;
 
+const astralClasses = new Map<number, number>();
+
 function classOf(codePoint: number): number {
   if (codePoint < 128) return asciiClasses[codePoint]!;
-  if (codePoint >= 0x10000) return computeClass(codePoint);
+  if (codePoint >= 0x10000) {
+    let value = astralClasses.get(codePoint);
+    if (value === undefined) astralClasses.set(codePoint, (value = computeClass(codePoint)));
+    return value;
+  }
   let value = bmpClasses[codePoint]!;
   if (value === 0) bmpClasses[codePoint] = value = computeClass(codePoint) | KNOWN;
   return value;
@@ -96,8 +102,9 @@ function isSpace(code: number): boolean {
 export function toScreeningText(raw: string): ScreeningText {
   const hidden = decodeTagCharacters(raw);
   const visible = stripInvisible(raw.normalize('NFKC'));
-  const folded = capRepeats(collapseSpace(visible.toLowerCase()));
-  return { visible, folded, words: toWords(splitRunTogetherWords(visible).toLowerCase()), hidden };
+  const unescaped = unescapeLiterals(visible);
+  const folded = capRepeats(collapseSpace(unescaped.toLowerCase()));
+  return { visible, folded, words: toWords(splitRunTogetherWords(unescaped).toLowerCase()), hidden };
 }
 
 /** Removes zero-width, bidi-control, variation-selector and tag characters. */
@@ -116,6 +123,12 @@ export function decodeTagCharacters(raw: string): string {
   }
   return hidden.trim();
 }
+
+/** `\n`, `\r` and `\t` typed as two characters read as the line break or space they stand for ("\n\nIgnore …"). */
+function unescapeLiterals(text: string): string {
+  return text.includes('\\') ? text.replace(LITERAL_ESCAPE, (escape) => (escape === '\\n' ? '\n' : ' ')) : text;
+}
+const LITERAL_ESCAPE = /\\[nrt]/g;
 
 /** Whitespace runs become one space, or one newline if they hold a line break; the ends are trimmed. */
 function collapseSpace(text: string): string {
