@@ -25,6 +25,7 @@ const SOURCES = {
   gsm8k: { repo: 'openai/grade-school-math', commit: '3101c7d5072418e28b9008a6636bde82a006892c', licence: 'MIT', split: 'train' },
   'awesome-chatgpt-prompts': { repo: 'Beelzabi/awesome-chatgpt-prompts', commit: '551c5b77340f58a1637b53ada2292d8c79692818', licence: 'CC0-1.0 (a fork of f/awesome-chatgpt-prompts)', split: 'train' },
   fastchat: { repo: 'lm-sys/FastChat', commit: '0e6d3e4beaab66f4d3f93db72541a4abab8af28d', licence: 'Apache-2.0', split: 'train' },
+  giskard: { repo: 'Giskard-AI/prompt-injections', commit: 'ce50a549dadc46b48c931250d2dd71d5f003c0c2', licence: 'MIT (its PromptInject part MIT, its garak part Apache-2.0)', split: 'train' },
   'gus-multilingual': { repo: '(written for gus: scripts/injection/multilingual-phrases.mjs)', commit: '-', licence: 'CC0-1.0', split: 'train' },
   'synthetic-indirect': { repo: '(built here from the training sources above and the gus corpus)', commit: '-', licence: 'as its parts', split: 'train' },
   cyberseceval: { repo: 'meta-llama/PurpleLlama', commit: '4be64c3a24442b51c76175e6ec67722cc3f5fe38', licence: 'MIT (CybersecurityBenchmarks/LICENSE)', split: 'held-out' },
@@ -217,6 +218,15 @@ function fastchatCodeAndDocs() {
   return items;
 }
 
+/** Giskard's collection: PromptInject's goal-hijacking attacks and garak's jailbreaks. */
+function giskard() {
+  const rows = parseCsv(read('giskard', 'prompt_injections.csv'));
+  const header = rows.shift();
+  const prompt = header.indexOf('prompt');
+  const group = header.indexOf('group');
+  return rows.filter((row) => row[prompt]).map((row) => item(row[prompt], 'attack', row[group] === 'Jailbreak' ? 'jailbreak' : 'hijack', 'giskard'));
+}
+
 /** Openers × tasks in 21 languages (scripts/injection/multilingual-phrases.mjs): attacks and the same languages' ordinary requests. */
 function gusMultilingual() {
   const items = [];
@@ -342,7 +352,7 @@ function shingles(text) {
 }
 
 // ── Build ──────────────────────────────────────────────────────────────────────────────────────────────────
-const builders = { garak, 'tensor-trust': tensorTrust, bipia, 'self-instruct': selfInstruct, gsm8k, 'awesome-chatgpt-prompts': awesomeChatgptPrompts, fastchat, 'gus-multilingual': gusMultilingual, cyberseceval, 'cyberseceval-frr': cybersecevalFrr, promptmap, 'arena-hard': arenaHard, 'alpaca-eval': alpacaEval, 'owasp-llm01': owasp };
+const builders = { garak, 'tensor-trust': tensorTrust, bipia, 'self-instruct': selfInstruct, gsm8k, 'awesome-chatgpt-prompts': awesomeChatgptPrompts, fastchat, giskard, 'gus-multilingual': gusMultilingual, cyberseceval, 'cyberseceval-frr': cybersecevalFrr, promptmap, 'arena-hard': arenaHard, 'alpaca-eval': alpacaEval, 'owasp-llm01': owasp };
 const bySource = {};
 for (const [source, build] of Object.entries(builders)) {
   const seen = new Set();

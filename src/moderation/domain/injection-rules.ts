@@ -251,6 +251,26 @@ const MULTILINGUAL_TASK_SWITCH = rules('words', 'instruction-override', undefine
   ['fr-oublie-tes-taches', 0.5, words(`${B}(?:oublie|oubliez|ignore|ignorez) (?:(?:toutes?|tous|les|tes|vos|precedentes?|anterieures?) ){0,3}(?:taches|tache|missions)`)],
 ]);
 
+// More languages (the `words` view has accents dropped: "bỏ qua" is "bo qua"); Thai has no spaces, so it is read
+// in the `folded` view like the CJK rules.
+const MORE_LANGUAGES_OVERRIDE = rules('words', 'instruction-override', undefined, [
+  ['vi-bo-qua-huong-dan', 0.8, words(`${B}(?:hay )?(?:bo qua|phot lo|khong (?:can )?(?:tuan theo|lam theo)|quen|xoa bo) (?:(?:tat ca|toan bo|moi|het|cac|nhung|cua ban|ban|truoc do|truoc|o tren|phia tren|he thong|da|duoc|dan|dua ra) ){0,4}(?:huong dan|chi dan|chi thi|lenh|quy tac|yeu cau|loi nhac|dieu da duoc dan|moi dieu)`)],
+  ['id-abaikan-instruksi', 0.8, words(`${B}(?:abaikan|lupakan|jangan (?:ikuti|patuhi|hiraukan)|acuhkan|hiraukan|tinggalkan) (?:(?:semua|seluruh|segala|yang|sebelumnya|di atas|tadi|awal|sistem|dari|anda|kamu|mu|telah|sudah|diberikan|dikatakan|kepadamu) ){0,4}(?:instruksi|perintah|petunjuk|aturan|arahan|prompt|yang sudah dikatakan|yang telah dikatakan)`)],
+  ['tl-huwag-pansinin-ang-tagubilin', 0.8, words(`${B}(?:huwag (?:mong |pong )?(?:pansinin|sundin|intindihin)|balewalain|kalimutan (?:mo )?(?:na )?) (?:(?:ang|lahat|ng|mga|naunang|nakaraang|dating|iyong|mo|sa) ){0,4}(?:tagubilin|utos|instruksyon|patakaran|sinabi|itinuro)`)],
+  ['sv-ignorera-instruktioner', 0.8, words(`${B}(?:ignorera|strunta i|glom|bortse fran|folj inte) (?:(?:alla|allt|de|dina|era|tidigare|foregaende|ovanstaende|ursprungliga|du|har|fatt|hora) ){0,4}(?:instruktioner|instruktionerna|regler|reglerna|direktiv|anvisningar|sagt|fatt hora)`)],
+  ['uk-ignore-instructions', 0.8, words(`${B}(?:ігноруи|ігноруите|проігноруи|забудь|забудьте|не виконуи|не виконуите|відкинь) (?:(?:усі|всі|все|свої|твої|ваші|попередні|попередніх|минулі|вищезазначені|що|тобі|вам|казали) ){0,4}(?:інструкці|вказівк|правил|команд|обмежен|промпт|все що)`), /[\u0400-\u04ff]/u],
+  ['bn-ignore-instructions', 0.8, words(`${B}(?:আগের|পূর্ববর্তী|সব|সকল|উপরের|পূর্বের) (?:\\S+ ){0,2}(?:নির্দেশনা|নির্দেশ|নিয়ম|আদেশ)(?:গুলো|গুলি)? (?:\\S+ )?(?:উপেক্ষা|ভুলে|অগ্রাহ্য)`)],
+]);
+const MORE_LANGUAGES_EXTRACTION = rules('words', 'prompt-extraction', undefined, [
+  ['vi-cho-xem-loi-nhac-he-thong', 0.7, words(`${B}(?:cho (?:toi|minh) xem|hien thi|tiet lo|in ra|viet ra|lap lai|noi cho toi) (?:\\S+ ){0,3}?(?:loi nhac he thong|system prompt|huong dan (?:ban dau|goc|he thong|an)|chi dan (?:ban dau|goc))`)],
+  ['id-tunjukkan-prompt-sistem', 0.7, words(`${B}(?:tunjukkan|tampilkan|ungkapkan|cetak|tuliskan|ulangi|beritahu) (?:\\S+ ){0,3}?(?:prompt sistem|system prompt|instruksi (?:awal|asli|sistem|tersembunyi)|petunjuk (?:awal|asli|sistem))`)],
+  ['tr-sistem-istemini-goster', 0.7, words(`${B}(?:sistem istemini|sistem istemi|ilk talimatlarini|orijinal talimatlarini|gizli talimatlarini|talimatlarini) (?:\\S+ ){0,2}(?:goster|yazdir|acikla|tekrarla|ver|soyle|paylas)`)],
+  ['hi-show-system-prompt', 0.7, words(`${B}(?:मुझे )?(?:अपना|अपने|तुम्हारा|आपका) (?:\\S+ ){0,2}(?:सिस्टम प्रॉम्प्ट|सिस्टम संकेत|मूल निर्देश|प्रारंभिक निर्देश|गुप्त निर्देश) (?:\\S+ ){0,2}(?:दिखाओ|दिखाइए|बताओ|बताइए|लिखो|दोहराओ)`)],
+]);
+const THAI_OVERRIDE = rules('folded', 'instruction-override', /[\u0e00-\u0e7f]/u, [
+  ['th-ignore-instructions', 0.8, folded(`(?:เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม|อย่าทำตาม)(?:ต่อ)?(?:คำสั่ง|คำแนะนำ|กฎ|ข้อกำหนด|ทุกอย่าง)`)],
+]);
+
 // ── Chat-template control sequences ────────────────────────────────────────────────────────────────────────
 /** Special tokens of LLaMA 2/3/4, ChatML, Gemma, Phi, Mistral and DeepSeek-style templates (spaces allowed inside). */
 export const TEMPLATE_TOKEN = new RegExp(
@@ -296,6 +316,9 @@ export const PHRASE_RULES: InjectionRule[] = [
   ...PERSONA_WITHOUT_RULES,
   ...NOTES_TO_THE_MODEL,
   ...MULTILINGUAL_TASK_SWITCH,
+  ...MORE_LANGUAGES_OVERRIDE,
+  ...MORE_LANGUAGES_EXTRACTION,
+  ...THAI_OVERRIDE,
 ];
 
 /** Words that say the text is about prompts and attacks rather than an attack itself (applies to quoted parts only). */
