@@ -26,8 +26,9 @@ const MIN_CHAR_NGRAM = 3;
 const MAX_CHAR_NGRAM = 5;
 /**
  * A long text is cut into blocks, long enough to hold an instruction, short enough that it is not drowned out by
- * the document around it; the text is scored whole and block by block. Each block is hashed once; the whole
- * text only adds up its blocks' counts.
+ * the document around it; the text is scored whole and block by block. Each block is hashed once. The whole
+ * text's vector is the sum of its blocks' (log-scaled) vectors over the root of the sum of their squared norms,
+ * so its score is a sum of per-block dot products: nothing is merged.
  */
 export const BLOCK_CHARS = 600;
 const FNV_OFFSET = 0x811c9dc5;
@@ -64,16 +65,35 @@ export class InjectionClassifier {
 
   /** Probability that the text is an injection: the whole text's, or its most suspicious window's if higher. */
   probability(text: Pick<ScreeningText, 'folded' | 'words'>): number {
-    const blocks = this.blocksOf(text.folded, text.words);
-    let best = this.scoreOf(this.vectorOf(blocks, 0, blocks.length));
-    if (blocks.length > 1) for (const block of blocks) best = max(best, this.scoreOf(normalised(block)));
-    return best;
+    const blocks = this.blocksOf(text.folded, text.words).map(logScaled);
+    let dot = 0;
+    let squares = 0;
+    let best = 0;
+    for (const block of blocks) {
+      const blockDot = this.dotOf(block);
+      dot += blockDot;
+      squares += block.squaredNorm;
+      if (blocks.length > 1) best = max(best, sigmoid(this.model.bias + blockDot / (sqrt(block.squaredNorm) || 1)));
+    }
+    return max(best, sigmoid(this.model.bias + dot / (sqrt(squares) || 1)));
   }
 
-  /** The sparse, L2-normalised feature vector of a whole text (what training reads). */
+  /** The feature vector of a whole text, as `probability` scores it (what training reads; merged here). */
   featuresOf(folded: string, words: string): SparseFeatures {
-    const blocks = this.blocksOf(folded, words);
-    return this.vectorOf(blocks, 0, blocks.length);
+    const blocks = this.blocksOf(folded, words).map(logScaled);
+    let squares = 0;
+    for (const { buckets, values, squaredNorm } of blocks) {
+      squares += squaredNorm;
+      for (let i = 0; i < buckets.length; i++) {
+        const bucket = buckets[i]!;
+        if (this.counts[bucket] === 0) this.touched[this.size++] = bucket;
+        this.counts[bucket]! += values[i]!;
+      }
+    }
+    const { buckets: indices, counts: sums } = this.drain();
+    const norm = sqrt(squares) || 1;
+    for (let i = 0; i < sums.length; i++) sums[i]! /= norm;
+    return { indices, values: sums };
   }
 
   /** Feature vectors of the blocks of a long text (none for a short one), as `probability` reads them. */
@@ -82,11 +102,11 @@ export class InjectionClassifier {
     return blocks.length > 1 ? blocks.map(normalised) : [];
   }
 
-  private scoreOf({ indices, values }: SparseFeatures): number {
+  private dotOf({ buckets, values }: LogScaled): number {
     const weights = this.model.weights;
-    let logit = this.model.bias;
-    for (let i = 0; i < indices.length; i++) logit += weights[indices[i]!]! * values[i]!;
-    return 1 / (1 + exp(-logit));
+    let dot = 0;
+    for (let i = 0; i < buckets.length; i++) dot += weights[buckets[i]!]! * values[i]!;
+    return dot;
   }
 
   /** Hashed counts per block of BLOCK_CHARS characters (the `words` view cut at the same share, at a space). */
@@ -130,18 +150,28 @@ export class InjectionClassifier {
     return { buckets, counts };
   }
 
-  private vectorOf(blocks: BlockCounts[], from: number, to: number): SparseFeatures {
-    for (let b = from; b < to; b++) {
-      const { buckets, counts } = blocks[b]!;
-      for (let i = 0; i < buckets.length; i++) {
-        const bucket = buckets[i]!;
-        if (this.counts[bucket] === 0) this.touched[this.size++] = bucket;
-        this.counts[bucket]! += counts[i]!;
-      }
-    }
-    return normalised(this.drain());
-  }
+
 }
+
+interface LogScaled {
+  buckets: Int32Array;
+  values: Float32Array;
+  squaredNorm: number;
+}
+
+function logScaled({ buckets, counts }: BlockCounts): LogScaled {
+  const values = new Float32Array(buckets.length);
+  let squaredNorm = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const count = counts[i]!;
+    const value = count < 256 ? LOG1P[count]! : log1p(count);
+    values[i] = value;
+    squaredNorm += value * value;
+  }
+  return { buckets, values, squaredNorm };
+}
+
+const sigmoid = (logit: number) => 1 / (1 + exp(-logit));
 
 /** log(1 + n) for the small counts most features have. */
 const LOG1P = Float32Array.from({ length: 256 }, (_, n) => Math.log1p(n));

@@ -69,19 +69,22 @@ function isDefensive(words: string): boolean {
  */
 export function detectInjection(input: string | ScreeningText, classifier?: InjectionClassifier): InjectionDetection {
   const text = typeof input === 'string' ? toScreeningText(input) : input;
-  const signals = ruleSignals(text, 0, newDecodingBudget());
-  if (classifier) {
-    const signal = classifierSignal(classifier.probability(text));
-    if (signal) signals.push(signal);
-  }
+  const learned = classifier ? classifierSignal(classifier.probability(text)) : null;
+  const signals = ruleSignals(text, 0, newDecodingBudget(), learned ? [learned] : []);
+  if (learned) signals.push(learned);
   return toDetection(signals);
 }
 
-function ruleSignals(text: ScreeningText, depth: number, budget: DecodingBudget): InjectionSignal[] {
-  let signals = readSignals(text);
-  if (signals.length > 0) signals = discountMentions(text, signals);
-  signals.push(...hiddenTextSignals(text, depth, budget), ...payloadSignals(text, depth, budget));
-  return signals;
+/**
+ * The rules' signals. Mentions (a phrase only in code or quotations, a system prompt that names attacks to refuse
+ * them) are discounted only when the text would be suspected otherwise: a discount can only lower the score, so
+ * it changes nothing below the threshold, and it costs two more readings of the text.
+ */
+function ruleSignals(text: ScreeningText, depth: number, budget: DecodingBudget, alongside: InjectionSignal[] = []): InjectionSignal[] {
+  const phrases = readSignals(text);
+  const others = [...hiddenTextSignals(text, depth, budget), ...payloadSignals(text, depth, budget)];
+  if (phrases.length === 0 || !toDetection([...phrases, ...others, ...alongside]).suspected) return [...phrases, ...others];
+  return [...discountMentions(text, phrases), ...others];
 }
 
 /** The classifier's probability as evidence: nothing below the floor, the threshold at CLASSIFIER_ALONE. */

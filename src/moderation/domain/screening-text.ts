@@ -325,9 +325,15 @@ function unmaskToken(token: string): string {
     end -= charLength(codePoint);
   }
   let core = token.slice(start, end);
-  if (NON_ASCII.test(core) && /[a-z]/.test(core)) core = [...core].map((char) => LOOKALIKES[char] ?? char).join('');
-  if (/[0-9@$!|]/.test(core) && countLetters(core, 2) >= 2) core = [...core].map((char) => LEET[char] ?? char).join('');
+  if (NON_ASCII.test(core) && /[a-z]/.test(core)) core = mapChars(core, LOOKALIKES);
+  if (/[0-9@$!|]/.test(core) && countLetters(core, 2) >= 2) core = mapChars(core, LEET);
   return token.slice(0, start) + core + token.slice(end);
+}
+
+function mapChars(text: string, table: Record<string, string>): string {
+  let out = '';
+  for (const char of text) out += table[char] ?? char;
+  return out;
 }
 
 function countLetters(text: string, enough: number): number {
