@@ -156,7 +156,7 @@ function selfInstruct() {
   for (const row of jsonl(read('self-instruct', 'human_eval/user_oriented_instructions.jsonl'))) items.push(item(withInput(row.instruction, row.instances?.[0]?.input), 'benign', 'everyday', 'self-instruct'));
   const templates = listFiles('self-instruct', 'data/finetuning/t0_train_50k/data_per_template');
   templates.forEach((path, index) => {
-    for (const row of sample(jsonl(read('self-instruct', path)), 8, 100 + index)) items.push(item(row.prompt.replaceAll('\\n', '\n'), 'benign', 'task-over-document', 'self-instruct'));
+    for (const row of sample(jsonl(read('self-instruct', path)), 4, 100 + index)) items.push(item(row.prompt.replaceAll('\\n', '\n'), 'benign', 'task-over-document', 'self-instruct'));
   });
   return items;
 }

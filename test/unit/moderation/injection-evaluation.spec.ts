@@ -77,11 +77,16 @@ function evaluate(items: Item[], isLookalike: (item: Item) => boolean): Scores {
   const precision = truePositives / Math.max(1, truePositives + falsePositives);
   const recall = truePositives / Math.max(1, attacks);
   const f1 = (2 * precision * recall) / Math.max(1e-9, precision + recall);
+  // Per attack category: recall, and precision / F1 as if the attacks were all of that kind (against every benign text of the part).
   const lines = [...byCategory]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, { label, total, flagged }]) =>
-      label === 'attack' ? `  ${key.padEnd(66)} recall ${(flagged / total).toFixed(3)} (${flagged}/${total})` : `  ${key.padEnd(66)} flagged ${(flagged / total).toFixed(3)} (${flagged}/${total})`,
-    );
+    .map(([key, { label, total, flagged }]) => {
+      if (label !== 'attack') return `  ${key.padEnd(66)} flagged ${(flagged / total).toFixed(3)} (${flagged}/${total})`;
+      const categoryPrecision = flagged / Math.max(1, flagged + falsePositives);
+      const categoryRecall = flagged / total;
+      const categoryF1 = (2 * categoryPrecision * categoryRecall) / Math.max(1e-9, categoryPrecision + categoryRecall);
+      return `  ${key.padEnd(66)} recall ${categoryRecall.toFixed(3)} (${flagged}/${total}), P ${categoryPrecision.toFixed(3)}, F1 ${categoryF1.toFixed(3)}`;
+    });
   const lookalikeFalsePositives = lookalikesFlagged / Math.max(1, lookalikes);
   const report =
     `precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, F1 ${f1.toFixed(3)} (${attacks} attacks, ${items.length - attacks} benign); ` +
