@@ -19,7 +19,8 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     logging: ['error' as const],
   };
   if (config.databaseUrl) {
-    return { ...common, url: config.databaseUrl, extra: { max: 20 } };
+    // A connection attempt gives up after 5 s (the default waits for ever: a PostgreSQL that is down would hang turns).
+    return { ...common, url: config.databaseUrl, extra: { max: 20, connectionTimeoutMillis: 5000, keepAlive: true } };
   }
   const dataDir = join(config.dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });

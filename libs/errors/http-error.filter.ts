@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorsByCode } from '../metrics/metrics.js';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from './dependency-failure.js';
 import { DomainError, ERROR_STATUS, type ErrorCode } from './domain-error.js';
 
 export interface ErrorBody {
@@ -28,6 +29,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     errorsByCode.inc({ code: error.code });
     if (error.code === 'INTERNAL_ERROR') {
       this.logger.error({ msg: 'unhandled error', requestId: req.id, error: describe(exception) });
+    } else if (error.code === 'SERVICE_UNAVAILABLE' && !(exception instanceof DomainError)) {
+      this.logger.warn({ msg: 'a dependency did not answer', requestId: req.id, error: describe(exception) });
     }
     if (reply.sent || reply.raw.headersSent) {
       // A streamed response already started: the stream writer reports errors itself.
@@ -75,6 +78,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 
 export function toDomainError(exception: unknown): DomainError {
   if (exception instanceof DomainError) return exception;
+  if (isDependencyFailure(exception)) return serviceUnavailable();
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const code = HTTP_STATUS_CODES[status] ?? (status < 500 ? 'INVALID_REQUEST' : 'INTERNAL_ERROR');
@@ -98,6 +102,13 @@ const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_REQUEST', 'malformed JSON body'],
   FST_ERR_BAD_URL: ['INVALID_REQUEST', 'malformed URL'],
 };
+
+/** 503 SERVICE_UNAVAILABLE: a dependency such as the database does not answer; worth retrying shortly. */
+export function serviceUnavailable(): DomainError {
+  return new DomainError('SERVICE_UNAVAILABLE', 'a service gus depends on is not available right now; try again shortly', {
+    'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+  });
+}
 
 function messageOf(exception: HttpException): string {
   const response = exception.getResponse();

@@ -4,6 +4,7 @@ import { AdminFlagsController } from './controller/admin-flags.controller.js';
 import { ModerationFacade } from './moderation.facade.js';
 import { FlagRepository } from './repository/flag.repository.js';
 import { forbiddenContentProvider } from './repository/forbidden-terms.file.js';
+import { injectionClassifierProvider } from './repository/injection-classifier.file.js';
 import { AbuseMonitor } from './service/abuse-monitor.service.js';
 import { FlagsService } from './service/flags.service.js';
 import { MessageValidationService } from './service/message-validation.service.js';
@@ -11,7 +12,7 @@ import { MessageValidationService } from './service/message-validation.service.j
 @Module({
   imports: [IdentityModule],
   controllers: [AdminFlagsController],
-  providers: [forbiddenContentProvider, MessageValidationService, FlagRepository, FlagsService, AbuseMonitor, ModerationFacade],
+  providers: [forbiddenContentProvider, injectionClassifierProvider, MessageValidationService, FlagRepository, FlagsService, AbuseMonitor, ModerationFacade],
   exports: [ModerationFacade],
 })
 export class ModerationModule {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
@@ -35,6 +35,19 @@ export class AdminUsersController {
   async update(@Param('id', uuid) id: string, @Body() body: UpdateUserDto) {
     if (body.role === undefined && body.plan === undefined && body.status === undefined) throw invalid('nothing to change: give role, plan or status');
     return toUserResponse(await this.users.update(id, body));
+  }
+
+  @Get(':id/api-keys')
+  async listApiKeys(@Param('id', uuid) id: string) {
+    const keys = await this.users.listApiKeys(id);
+    return { data: keys.map((key) => ({ id: key.id, name: key.name, prefix: key.prefix, createdAt: key.createdAt.toISOString(), revokedAt: key.revokedAt?.toISOString() ?? null })) };
+  }
+
+  /** Revokes the key: it authenticates nothing from now on, on every instance. */
+  @Delete(':id/api-keys/:keyId')
+  @HttpCode(204)
+  async revokeApiKey(@Param('id', uuid) id: string, @Param('keyId', uuid) keyId: string): Promise<void> {
+    await this.users.revokeApiKey(id, keyId);
   }
 
   /** The key is in this response only; gus keeps its hash. */

@@ -78,6 +78,22 @@ export class UserRepository {
     await this.apiKeys.insert(key);
   }
 
+  /** A user's keys, newest first (their hashes never leave this repository's callers). */
+  async listApiKeys(userId: string): Promise<ApiKey[]> {
+    return (await this.apiKeys.find({ where: { userId }, order: { createdAt: 'DESC' } })).map((row) => ({ ...row }));
+  }
+
+  /** Revokes a live key of the user; false when there is none by that id. */
+  async revokeApiKey(userId: string, keyId: string, at: Date): Promise<boolean> {
+    const result = await this.apiKeys
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: at })
+      .where('id = :keyId AND user_id = :userId AND revoked_at IS NULL', { keyId, userId })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   async countAdmins(): Promise<number> {
     return this.users.countBy({ role: 'admin' });
   }

@@ -57,8 +57,9 @@ export class AuthService {
   async authenticate(token: string): Promise<Principal> {
     const cached = this.principals.get(token);
     if (cached) return cached;
+    const lookedUpAt = Date.now();
     const principal = await this.lookUp(token);
-    this.principals.set(token, principal);
+    this.principals.set(token, principal, lookedUpAt);
     return principal;
   }
 

@@ -1,10 +1,11 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { IS_PUBLIC, REQUIRED_ROLES } from '../../../libs/auth/auth.decorators.js';
 import type { Principal, Role } from '../../../libs/auth/principal.js';
 import { DomainError } from '../../../libs/errors/domain-error.js';
+import { serviceUnavailable } from '../../../libs/errors/http-error.filter.js';
 import { AuthService } from './auth.service.js';
 
 /** passport-http-bearer: the token is either an API key (gus_…) or a JWT. */
@@ -22,6 +23,8 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
 /** Global guard: every route needs a bearer token unless marked @Public(); @Roles() narrows it further. */
 @Injectable()
 export class BearerAuthGuard extends AuthGuard('bearer') {
+  private readonly logger = new Logger('BearerAuthGuard');
+
   constructor(private readonly reflector: Reflector) {
     super();
   }
@@ -36,8 +39,17 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
     return true;
   }
 
+  /**
+   * Passport's verdict. A token that was checked and refused is 401; anything else that went wrong while
+   * checking it (the database or Redis down, a bug) leaves the credentials unjudged: 503 with Retry-After, so
+   * that a client retries instead of logging its user out.
+   */
   handleRequest<T>(error: unknown, user: T): T {
-    if (error) throw error instanceof DomainError ? error : new DomainError('UNAUTHENTICATED', 'missing or invalid credentials');
+    if (error instanceof DomainError) throw error;
+    if (error) {
+      this.logger.warn({ msg: 'could not authenticate a request', error: error instanceof Error ? error.message : String(error) });
+      throw serviceUnavailable();
+    }
     if (!user) throw new DomainError('UNAUTHENTICATED', 'missing or invalid credentials');
     return user;
   }

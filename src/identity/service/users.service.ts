@@ -84,7 +84,7 @@ export class UsersService implements OnApplicationBootstrap {
     if (changes.plan !== undefined) this.plans.get(changes.plan);
     const updated: User = { ...user, ...definedOnly(changes), updatedAt: new Date() };
     await this.users.update(updated);
-    this.principals.forgetUser(id);
+    await this.principals.forgetUser(id);
     return updated;
   }
 
@@ -92,6 +92,17 @@ export class UsersService implements OnApplicationBootstrap {
     const user = await this.users.findById(id);
     if (!user) throw notFound('user');
     return user;
+  }
+
+  async listApiKeys(userId: string): Promise<Array<{ id: string; name: string; prefix: string; createdAt: Date; revokedAt: Date | null }>> {
+    await this.get(userId);
+    return (await this.users.listApiKeys(userId)).map((key) => ({ id: key.id, name: key.name, prefix: key.keyPrefix, createdAt: key.createdAt, revokedAt: key.revokedAt }));
+  }
+
+  /** Revokes a key; every instance stops accepting it at once (see PrincipalCache). */
+  async revokeApiKey(userId: string, keyId: string): Promise<void> {
+    if (!(await this.users.revokeApiKey(userId, keyId, new Date()))) throw notFound('api key');
+    await this.principals.forgetUser(userId);
   }
 
   /** Issues an API key for a user; the plaintext is returned once and never stored. */

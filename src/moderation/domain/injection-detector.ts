@@ -1,5 +1,7 @@
-import { decodePayloads, type PayloadEncoding } from './encoded-payloads.js';
+import { decodePayloads, newDecodingBudget, type DecodingBudget, type PayloadEncoding } from './encoded-payloads.js';
+import type { InjectionClassifier } from './injection-classifier.js';
 import { DISCUSSION_CUE, PHRASE_RULES, TEMPLATE_TOKEN, type InjectionRule, type InjectionSignalKind } from './injection-rules.js';
+import { buildRuleIndex, firedRules } from './rule-scanner.js';
 import { hasQuotedParts, toScreeningText, withoutQuotedParts, type ScreeningText } from './screening-text.js';
 
 /** One rule that fired. */
@@ -23,6 +25,23 @@ export interface InjectionDetection {
 
 export const INJECTION_THRESHOLD = 0.5;
 
+/**
+ * How the classifier's probability becomes a signal. Below CLASSIFIER_FLOOR it says nothing (most ordinary
+ * messages score there, and a weak hint must not add up with a weak rule); at CLASSIFIER_ALONE it is enough on
+ * its own (weight = the threshold); above, its weight rises to CLASSIFIER_MAX_WEIGHT. Chosen by cross-validation on
+ * the training sources (`npm run train:injection -- --cv --folds`, docs/INJECTION-DEFENCE.md), never on held-out data.
+ */
+export const CLASSIFIER_FLOOR = 0.5;
+export const CLASSIFIER_ALONE = 0.9;
+const CLASSIFIER_MAX_WEIGHT = 0.95;
+const CLASSIFIER_RULE = 'linear-classifier';
+/**
+ * A text of fewer words than this gives the classifier too little to go on ("Hello" starts many jailbreaks): its
+ * signal is capped below the threshold there, so it can only add to a rule's.
+ */
+const CLASSIFIER_MIN_WORDS = 4;
+const SHORT_TEXT_MAX_WEIGHT = 0.3;
+
 /** Payloads inside payloads are decoded this deep (base64 of base64…), no deeper. */
 const MAX_DECODING_DEPTH = 2;
 /** A rule that only fires inside code (backticks) and reads a template token or role marker: shown, not used. */
@@ -36,31 +55,81 @@ const HIDDEN_TEXT_WEIGHT = 0.5;
 const TEMPLATE_TOKENS_RULE = 'template-tokens';
 const MIN_HIDDEN_LETTERS = 6;
 
-const DEFENSIVE_FRAMING =
-  /(?<![\p{L}\p{N}])(?:if|when|whenever|should|in case) (?:a |the |any |some )?(?:user|users|someone|anyone|people|they|somebody|customers?|persons?|visitors?|messages?|inputs?|requests?|texts?|documents?|content) (?:\S+ ){0,2}?(?:asks?|tells?|tries|try|wants?|requests?|attempts?|says?|instructs?|contains?|includes?)(?:[\s\S]*?)(?:refuse|decline|politely|do not comply|don t comply|never comply|must not comply|do not follow|don t follow|do not obey|report|treat (?:it|them|this|that) as|respond (?:only )?with|say that you cannot|explain that you cannot|ignore (?:it|them|such|that|the request))/u;
+/**
+ * A system prompt that says what to do when a user tries something: "if a user asks …, refuse". Read as the
+ * first such opening, then any of the defensive verbs after it (two linear searches, no span to backtrack over).
+ */
+const DEFENSIVE_OPENING =
+  /(?:^| )(?:if|when|whenever|should|in case) (?:a |the |any |some )?(?:user|users|someone|anyone|people|they|somebody|customers?|persons?|visitors?|messages?|inputs?|requests?|texts?|documents?|content) (?:\S+ ){0,2}?(?:asks?|tells?|tries|try|wants?|requests?|attempts?|says?|instructs?|contains?|includes?)/u;
+const DEFENSIVE_RESPONSE =
+  /refuse|decline|politely|do not comply|don t comply|never comply|must not comply|do not follow|don t follow|do not obey|report|treat (?:it|them|this|that) as|respond (?:only )?with|say that you cannot|explain that you cannot|ignore (?:it|them|such|that|the request)/u;
 
-/** Scores how much `input` looks like an attempt to take over the model; fast enough to run on every message. */
-export function detectInjection(input: string | ScreeningText, depth = 0): InjectionDetection {
+function isDefensive(words: string): boolean {
+  const opening = DEFENSIVE_OPENING.exec(words);
+  return opening !== null && DEFENSIVE_RESPONSE.test(words.slice(opening.index + opening[0].length));
+}
+
+/**
+ * Scores how much `input` looks like an attempt to take over the model; fast enough to run on every message.
+ * The rules always run; the learned classifier joins them when one is given (the service binds the shipped one).
+ */
+export function detectInjection(input: string | ScreeningText, classifier?: InjectionClassifier): InjectionDetection {
   const text = typeof input === 'string' ? toScreeningText(input) : input;
-  let signals = readSignals(text);
-  if (signals.length > 0) signals = discountMentions(text, signals);
-  signals.push(...hiddenTextSignals(text, depth), ...payloadSignals(text, depth));
+  const learned = classifier ? classifierSignal(classifier.probability(text), hasFewWords(text.words)) : null;
+  const signals = ruleSignals(text, 0, newDecodingBudget(), learned ? [learned] : []);
+  if (learned) signals.push(learned);
   return toDetection(signals);
 }
 
-function readSignals(text: ScreeningText): InjectionSignal[] {
-  const signals: InjectionSignal[] = [];
-  const gates = new Map<RegExp, boolean>(); // many rules share a gate: test it once
-  for (const rule of PHRASE_RULES) {
-    const view = text[rule.view];
-    if (rule.gate) {
-      let open = gates.get(rule.gate);
-      if (open === undefined) gates.set(rule.gate, (open = rule.gate.test(view)));
-      if (!open) continue;
+/**
+ * The rules' signals. Mentions (a phrase only in code or quotations, a system prompt that names attacks to refuse
+ * them) are discounted only when the text would be suspected otherwise: a discount can only lower the score, so
+ * it changes nothing below the threshold, and it costs two more readings of the text.
+ */
+function ruleSignals(text: ScreeningText, depth: number, budget: DecodingBudget, alongside: InjectionSignal[] = []): InjectionSignal[] {
+  const phrases = readSignals(text);
+  const others = [...hiddenTextSignals(text, depth, budget), ...payloadSignals(text, depth, budget)];
+  if (phrases.length === 0 || !toDetection([...phrases, ...others, ...alongside]).suspected) return [...phrases, ...others];
+  return [...discountMentions(text, phrases), ...others];
+}
+
+/** The classifier's probability as evidence: nothing below the floor, the threshold at CLASSIFIER_ALONE. */
+function classifierSignal(probability: number, short: boolean): InjectionSignal | null {
+  const weight = round(short ? Math.min(SHORT_TEXT_MAX_WEIGHT, classifierWeight(probability)) : classifierWeight(probability));
+  return weight > 0 ? { kind: 'classifier', rule: CLASSIFIER_RULE, weight } : null;
+}
+
+/** Fewer than CLASSIFIER_MIN_WORDS words; in scripts written without spaces (CJK, Thai) each character counts as one. */
+function hasFewWords(words: string): boolean {
+  let count = 0;
+  let inWord = false;
+  for (let at = 0; at < words.length && count < CLASSIFIER_MIN_WORDS; at++) {
+    const code = words.charCodeAt(at);
+    if (code === 32) inWord = false;
+    else if ((code >= 0x0e00 && code <= 0x0e7f) || code >= 0x2e80) count++;
+    else if (!inWord) {
+      inWord = true;
+      count++;
     }
-    if (rule.pattern.test(view)) signals.push(signalOf(rule));
   }
-  const tokens = countTemplateTokens(text.folded);
+  return count < CLASSIFIER_MIN_WORDS;
+}
+
+/** Piecewise linear: 0 up to `floor`, the threshold at `alone`, CLASSIFIER_MAX_WEIGHT at 1 (exported for tuning). */
+export function classifierWeight(probability: number, floor = CLASSIFIER_FLOOR, alone = CLASSIFIER_ALONE): number {
+  if (!(probability > floor)) return 0;
+  if (probability < alone) return (INJECTION_THRESHOLD * (probability - floor)) / (alone - floor);
+  return INJECTION_THRESHOLD + ((CLASSIFIER_MAX_WEIGHT - INJECTION_THRESHOLD) * (probability - alone)) / (1 - alone);
+}
+
+const RULE_INDEX = buildRuleIndex(PHRASE_RULES);
+
+/** The rules that fire on the text (only those in `only`, when given: re-reading a part of it for fewer rules). */
+function readSignals(text: ScreeningText, only?: ReadonlySet<string>): InjectionSignal[] {
+  const signals: InjectionSignal[] = [];
+  const fired = firedRules(text, RULE_INDEX, only && new Set(PHRASE_RULES.filter((rule) => only.has(rule.id))));
+  for (const rule of PHRASE_RULES) if (fired.has(rule)) signals.push(signalOf(rule));
+  const tokens = only && !only.has(TEMPLATE_TOKENS_RULE) ? 0 : countTemplateTokens(text.folded);
   if (tokens > 0) signals.push({ kind: 'template-token', rule: TEMPLATE_TOKENS_RULE, weight: TEMPLATE_TOKEN_WEIGHTS[Math.min(tokens, 3)]! });
   return signals;
 }
@@ -84,8 +153,13 @@ function countTemplateTokens(folded: string): number {
 function discountMentions(text: ScreeningText, signals: InjectionSignal[]): InjectionSignal[] {
   let result = signals;
   if (hasQuotedParts(text)) {
-    const outsideCode = ruleIds(withoutQuotedParts(text, true));
-    const outsideQuotes = ruleIds(withoutQuotedParts(text));
+    // Rules that still fire with code and quotations taken out are used, not mentioned; only for the others is the
+    // text read again with code alone taken out (each reading tries just the rules in question).
+    const fired = new Set(signals.map((signal) => signal.rule));
+    const outsideQuotes = ruleIds(withoutQuotedParts(text), fired);
+    const inQuotes = new Set([...fired].filter((rule) => !outsideQuotes.has(rule)));
+    const outsideCode = inQuotes.size > 0 ? ruleIds(withoutQuotedParts(text, true), inQuotes) : new Set<string>();
+    for (const rule of outsideQuotes) outsideCode.add(rule);
     const discussed = DISCUSSION_CUE.test(text.words);
     result = result.map((signal) => {
       const structural = signal.kind === 'template-token' || signal.kind === 'role-spoofing';
@@ -96,14 +170,14 @@ function discountMentions(text: ScreeningText, signals: InjectionSignal[]): Inje
   }
   // A question about template tokens names them; only a role turn built from them is an attack.
   if (DISCUSSION_CUE.test(text.words)) result = result.map((signal) => (signal.rule === TEMPLATE_TOKENS_RULE ? scaled(signal, DISCUSSION_FACTOR) : signal));
-  if (DEFENSIVE_FRAMING.test(text.words)) {
+  if (isDefensive(text.words)) {
     result = result.map((signal) => (signal.kind === 'instruction-override' || signal.kind === 'prompt-extraction' ? scaled(signal, DEFENSIVE_FACTOR) : signal));
   }
   return result;
 }
 
-function ruleIds(text: ScreeningText): Set<string> {
-  return new Set(readSignals(text).map((signal) => signal.rule));
+function ruleIds(text: ScreeningText, only: ReadonlySet<string>): Set<string> {
+  return new Set(readSignals(text, only).map((signal) => signal.rule));
 }
 
 function scaled(signal: InjectionSignal, factor: number): InjectionSignal {
@@ -111,9 +185,9 @@ function scaled(signal: InjectionSignal, factor: number): InjectionSignal {
 }
 
 /** Text written in invisible tag characters is read by models but never seen by people: an attack by design. */
-function hiddenTextSignals(text: ScreeningText, depth: number): InjectionSignal[] {
+function hiddenTextSignals(text: ScreeningText, depth: number, budget: DecodingBudget): InjectionSignal[] {
   if ((text.hidden.match(/\p{L}/gu)?.length ?? 0) < MIN_HIDDEN_LETTERS) return [];
-  const inner = detectInjection(text.hidden, depth + 1);
+  const inner = toDetection(ruleSignals(toScreeningText(text.hidden), depth + 1, budget));
   return [
     { kind: 'hidden-text', rule: 'tag-characters', weight: HIDDEN_TEXT_WEIGHT },
     ...inner.signals.map((signal) => ({ ...signal, via: signal.via ?? ('tag-characters' as const) })),
@@ -121,11 +195,11 @@ function hiddenTextSignals(text: ScreeningText, depth: number): InjectionSignal[
 }
 
 /** Decodes base64 / hex / ROT13 … blobs and scores what they say; a hidden injection weighs a little more than a plain one. */
-function payloadSignals(text: ScreeningText, depth: number): InjectionSignal[] {
+function payloadSignals(text: ScreeningText, depth: number, budget: DecodingBudget): InjectionSignal[] {
   if (depth >= MAX_DECODING_DEPTH) return [];
   const signals: InjectionSignal[] = [];
-  for (const payload of decodePayloads(text)) {
-    const inner = detectInjection(payload.text, depth + 1);
+  for (const payload of decodePayloads(text, budget)) {
+    const inner = toDetection(ruleSignals(toScreeningText(payload.text), depth + 1, budget));
     if (inner.score === 0) continue;
     const strongest = inner.signals.reduce((best, signal) => (signal.weight > best.weight ? signal : best));
     signals.push({ kind: 'encoded-payload', rule: strongest.rule, weight: round(Math.min(0.95, inner.score + 0.1)), via: payload.encoding });

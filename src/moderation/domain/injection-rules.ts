@@ -12,7 +12,9 @@ export type InjectionSignalKind =
   | 'template-token'
   | 'prompt-extraction'
   | 'encoded-payload'
-  | 'hidden-text';
+  | 'hidden-text'
+  /** The learned classifier's probability (injection-classifier.ts), mapped to a weight. */
+  | 'classifier';
 
 export type ScreeningView = 'words' | 'folded';
 
@@ -24,6 +26,8 @@ export interface InjectionRule {
   pattern: RegExp;
   /** A cheap test on the same view; the rule runs only when it passes. */
   gate?: RegExp;
+  /** A hand-written linear scan, used instead of trying the pattern where it could start (the pattern documents it). */
+  scan?: (view: string) => boolean;
 }
 
 /** Start of a word in the `words` view, where single spaces separate words (works for every script, unlike \b). */
@@ -40,8 +44,13 @@ function folded(source: string): RegExp {
   return new RegExp(source, 'u');
 }
 /** Rules of one kind on one view; a rule's own gate (4th element) replaces the group's. */
-function rules(view: ScreeningView, kind: InjectionSignalKind, gate: RegExp | undefined, list: Array<[id: string, weight: number, pattern: RegExp, gate?: RegExp]>): InjectionRule[] {
-  return list.map(([id, weight, pattern, own]) => ({ id, kind, weight, view, pattern, gate: own ?? gate }));
+function rules(
+  view: ScreeningView,
+  kind: InjectionSignalKind,
+  gate: RegExp | undefined,
+  list: Array<[id: string, weight: number, pattern: RegExp, gate?: RegExp, scan?: (view: string) => boolean]>,
+): InjectionRule[] {
+  return list.map(([id, weight, pattern, own, scan]) => ({ id, kind, weight, view, pattern, gate: own ?? gate, ...(scan ? { scan } : {}) }));
 }
 /** A gate made of a rule's leading words (its verbs), which the rule needs at a word start: most messages have none. */
 function leading(source: string): RegExp {
@@ -126,7 +135,8 @@ const MULTILINGUAL_OVERRIDE = rules('words', 'instruction-override', undefined, 
   ['es-ignora-instrucciones-anteriores', 0.8, words(`${B}(?:ignora|ignore|ignoren|ignorar|olvida|olvide|olviden|olvidar|olvidate de|descarta|descarte|descartar|omite|omita|omitir|desobedece|no sigas|no obedezcas|haz caso omiso (?:a|de)|no hagas caso (?:a|de)|pasa por alto|anula|deja de seguir|abandona) (?:(?:todas?|todos?|las|los|tus|sus|de|del|la|el|cualquier|anteriores|previas|previos|anteriormente|dadas|recibidas|originales|iniciales|de arriba|sistema|lo|que|te|se|han|dado|dieron) ){0,4}(?:instrucciones|instruccion|indicaciones|reglas|ordenes|directrices|directivas|normas|restricciones|prompt|mensaje del sistema|lo anterior|todo lo anterior|lo que te (?:dijeron|han dicho))`), leading(String.raw`(?:ignora|ignore|ignoren|ignorar|olvida|olvide|olviden|olvidar|olvidate de|descarta|descarte|descartar|omite|omita|omitir|desobedece|no sigas|no obedezcas|haz caso omiso (?:a|de)|no hagas caso (?:a|de)|pasa por alto|anula|deja de seguir|abandona)`)],
   ['fr-ignore-instructions-precedentes', 0.8, words(`${B}(?:ignore|ignorez|ignorer|ignores|oublie|oubliez|oublier|ne tiens pas compte|ne tenez pas compte|fais abstraction|faites abstraction|neglige|negligez|omets|omettez|passe outre|passez outre|desobeis|desobeissez|annule|annulez|ne suis plus|ne suivez plus|abandonne|abandonnez) (?:(?:toutes?|tous|tout|les|la|le|l|tes|vos|ton|votre|des|de|du|d|precedentes?|precedents?|anterieures?|ci dessus|plus haut|initiales?|originales?|systeme|donnees|recues|qu|on|t|a|ete|que|ce|qui|precede|a propos) ){0,4}(?:instructions?|consignes?|regles|directives|indications|ordres|prompt|message systeme|invite systeme|ce qui precede|tout ce qui precede|tout ce qu on t a dit)`), leading(String.raw`(?:ignore|ignorez|ignorer|ignores|oublie|oubliez|oublier|ne tiens pas compte|ne tenez pas compte|fais abstraction|faites abstraction|neglige|negligez|omets|omettez|passe outre|passez outre|desobeis|desobeissez|annule|annulez|ne suis plus|ne suivez plus|abandonne|abandonnez)`)],
   ['de-ignoriere-vorherige-anweisungen', 0.8, words(`${B}(?:ignoriere|ignorier|ignoriert|ignorieren|vergiss|vergesst|vergessen|missachte|missachten|uberspringe|ueberspringe|ubergehe|uebergehe|verwirf|verwerfe|befolge (?:keine|nicht)|folge nicht|hebe) (?:(?:alle|alles|samtliche|saemtliche|die|deine|ihre|eure|bisherigen|vorherigen|vorigen|vorangegangenen|fruheren|frueheren|obigen|oben|genannten|ursprunglichen|urspruenglichen|gegebenen|erhaltenen|system|bitte|sofort|jetzt|einfach|mehr|bis|bisher|zuvor|vorher|und|sie|du|dir|mir) ){0,4}(?:anweisung|instruktion|regeln|befehle|vorgaben|anordnungen|richtlinien|systemanweisung|systemprompt|system prompt|einschrankungen|beschrankungen|direktiven)`), leading(String.raw`(?:ignoriere|ignorier|ignoriert|ignorieren|vergiss|vergesst|vergessen|missachte|missachten|uberspringe|ueberspringe|ubergehe|uebergehe|verwirf|verwerfe|befolge (?:keine|nicht)|folge nicht|hebe)`)],
-  ['de-anweisungen-ignorieren', 0.75, words(`${B}(?:alle |samtliche |deine |die |ihre )*(?:bisherigen |vorherigen |vorigen |obigen |fruheren |ursprunglichen )(?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien) (?:\\S+ ){0,2}(?:ignorieren|vergessen|missachten|ubergehen|verwerfen|nicht (?:mehr )?befolgen)`), leading(String.raw`(?:alle |samtliche |deine |die |ihre )`)],
+  // Starts at the adjective: "alle/deine/die …" before it change nothing about whether it matches.
+  ['de-anweisungen-ignorieren', 0.75, words(`${B}(?:bisherigen |vorherigen |vorigen |obigen |fruheren |ursprunglichen )(?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien) (?:\\S+ ){0,2}(?:ignorieren|vergessen|missachten|ubergehen|verwerfen|nicht (?:mehr )?befolgen)`)],
   ['de-vergiss-alles', 0.75, words(`${B}(?:vergiss|vergessen sie|ignoriere|ignorieren sie) alles(?: \\S+){0,4} (?:vorher|zuvor|bisher|oben|davor|gesagt|gesagte|bisherige|vorherige|obige)`), leading(String.raw`(?:vergiss|vergessen sie|ignoriere|ignorieren sie)`)],
   ['pt-ignore-instrucoes-anteriores', 0.8, words(`${B}(?:ignore|ignora|ignorem|ignorar|esqueca|esquece|esquecam|esquecer|desconsidere|desconsidera|desconsiderar|despreze|despreza|descarte|descarta|nao siga|nao obedeca|deixe de seguir|pare de seguir|abandone|anule|pule) (?:(?:todas?|todos?|tudo|as|os|suas|seus|tuas|teus|sua|seu|de|das|dos|anteriores|previas|previos|acima|iniciais|originais|dadas|recebidas|sistema|do|o|que|te|foram|lhe|foi|dito) ){0,4}(?:instrucoes|instrucao|regras|ordens|diretrizes|diretivas|orientacoes|indicacoes|comandos|restricoes|prompt|mensagem do sistema|o que foi dito|tudo acima)`), leading(String.raw`(?:ignore|ignora|ignorem|ignorar|esqueca|esquece|esquecam|esquecer|desconsidere|desconsidera|desconsiderar|despreze|despreza|descarte|descarta|nao siga|nao obedeca|deixe de seguir|pare de seguir|abandone|anule|pule)`)],
   ['it-ignora-istruzioni-precedenti', 0.8, words(`${B}(?:ignora|ignori|ignorate|ignorare|dimentica|dimentichi|dimenticate|dimenticare|trascura|tralascia|non considerare|non tenere conto|non seguire|non rispettare|smetti di seguire|annulla|scarta|disattendi) (?:(?:tutte?|tutti|tutto|le|gli|i|il|la|l|tue|tuoi|sue|suoi|delle|degli|di|dei|precedenti|sopra|iniziali|originali|ricevute|date|del|sistema|quello|che|ti|e|stato|detto|quanto) ){0,4}(?:istruzioni|istruzione|regole|indicazioni|direttive|ordini|consegne|comandi|restrizioni|prompt|messaggio di sistema|quanto detto|quanto sopra|cio che)`), leading(String.raw`(?:ignora|ignori|ignorate|ignorare|dimentica|dimentichi|dimenticate|dimenticare|trascura|tralascia|non considerare|non tenere conto|non seguire|non rispettare|smetti di seguire|annulla|scarta|disattendi)`)],
@@ -165,6 +175,25 @@ const CJK_EXTRACTION = rules('folded', 'prompt-extraction', /[\u3040-\u30ff\u340
 /** What follows a spoofed role label when it gives orders. */
 const ROLE_CUE = String.raw`(?:you\b|your\b|ignore|disregard|forget|new\b|always|never|from now on|override|the (?:user|assistant|ai|model)|reveal|respond|answer|reply|do not|don'?t|act\b|pretend|i am|i'm|all\b|previous|stop|reset|enable|disable|switch|activate)`;
 
+/** A delimiter line that ends something, then one that begins something, within 2,000 characters ("--- END MESSAGE --- … --- BEGIN MESSAGE ---"). */
+const DELIMITER_END = /(?:-{3,}|={3,}|\*{3,}|#{3,}|%{3,}|~{3,}) ?end\b/gu;
+const DELIMITER_BEGIN = /(?:-{3,}|={3,}|\*{3,}|#{3,}|%{3,}|~{3,}) ?(?:begin|start|new)\b/gu;
+function FAKE_BOUNDARY_PAIR(view: string): boolean {
+  return followedWithin(view, DELIMITER_END, DELIMITER_BEGIN, 2000);
+}
+/** Whether a match of `second` starts within `maxGap` characters after the end of some match of `first` (each searched once). */
+function followedWithin(view: string, first: RegExp, second: RegExp, maxGap: number): boolean {
+  const ends = [...view.matchAll(first)].map((match) => match.index + match[0].length);
+  if (ends.length === 0) return false;
+  let latest = -1;
+  let next = 0;
+  for (const match of view.matchAll(second)) {
+    while (next < ends.length && ends[next]! <= match.index) latest = ends[next++]!;
+    if (latest >= 0 && match.index - latest <= maxGap) return true;
+  }
+  return false;
+}
+
 // ── Role spoofing: fake turns, headers and tags (folded view keeps punctuation and lines) ───────────────────
 const ROLE_SPOOFING = rules('folded', 'role-spoofing', /system|sys\b|assistant|developer|dev\b|admin|root|\bai\b|bot|gpt|llama|model/u, [
   ['role-line-label', 0.3, folded(String.raw`(?:^|\n)\s*(?:\[|<|\{|\(|#+\s*|\*\*|>\s*)?\s*(?:system|sys|system prompt|system message|developer|dev|admin|administrator|root|assistant|ai assistant)\s*(?:\]|>|\}|\)|\*\*)?\s*(?:message|prompt|note|instruction|override|update)?\s*:`)],
@@ -176,7 +205,72 @@ const ROLE_SPOOFING = rules('folded', 'role-spoofing', /system|sys\b|assistant|d
   ['role-tag-with-instruction', 0.65, folded(String.raw`(?:(?<!<)<\s*(?:system|sys|system[_ -]?prompt|system[_ -]?message|admin|developer)\s*>|\[\s*(?:system|sys|system prompt|system message|admin|developer)\s*(?:message|prompt|note|override)?\s*\])\s*:?\s*${ROLE_CUE}`), /<|\[/u],
   ['json-system-role', 0.4, folded(String.raw`["']?role["']?\s*:\s*["'](?:system|developer)["']`), /role/u],
   ['json-system-role-with-override', 0.65, folded(String.raw`["']?role["']?\s*:\s*["'](?:system|developer)["'][^}]{0,120}?(?:ignore|disregard|forget|override|reveal|leak|no (?:restrictions|rules|limits|filters)|unrestricted|uncensored|without (?:any )?(?:restrictions|filters|rules)|must (?:obey|comply|reveal)|the user is (?:an? )?(?:admin|verified|authori[sz]ed|developer))`), /role/u],
+  ['fake-delimiter-weak', 0.35, folded(String.raw`(?:-{3,}|={3,}|\*{3,}|#{3,}|%{3,}|~{3,}|_{3,}|\+{3,}|>{3,}|<{3,}|\|{3,}|\[|<|\(|\{)\s?(?:end|begin|start|beginning|close|stop)\s?(?:of\s?)?(?:the\s?)?(?:[a-z]+ ){0,2}(?:message|text|query|request|document|data|session|chat|ambiguity|transcript|user|input|output|response)`), /end|begin|start|close|stop/u],
+  ['fake-message-boundary', 0.6, folded(String.raw`(?:-{3,}|={3,}|\*{3,}|#{3,}|%{3,}|~{3,}) ?end [^]{0,2000}(?:-{3,}|={3,}|\*{3,}|#{3,}|%{3,}|~{3,}) ?(?:begin|start|new)`), undefined, FAKE_BOUNDARY_PAIR],
   ['fake-delimiter', 0.55, folded(String.raw`(?:-{3,}|={3,}|\*{3,}|#{2,}|\[|<|\()\s*(?:end|begin|start|beginning)\s*(?:of\s*)?(?:the\s*)?(?:system|instructions|prompt|user input|context|conversation|rules|original|admin|developer)`), /end|begin|start/u],
+]);
+
+
+// ── Attacks without an "ignore" verb: completion tricks, task switches, rule-free personas, notes to an AI in a
+// document, fake message boundaries. General phrasings of each kind; weak ones weigh less than the threshold. ──
+const LEAK_OBJECT = String.raw`(?:instructions|prompt|rules|guidelines|directives|system prompt|system message|initial prompt|configuration|programming|password|secret|secret key|passphrase)`;
+const EXTRACTION_BY_COMPLETION = rules('words', 'prompt-extraction', undefined, [
+  ['en-start-your-answer-with-your-instructions', 0.75, words(`${B}${NOT_NEGATED}(?:start|begin|preface|prefix|open|lead) (?:your |the |each |every )?(?:answer|response|reply|output|message|text)s? (?:with|by saying|by writing|by repeating) (?:the (?:words?|phrase|sentence|text) )?(?:\\S+ ){0,2}?(?:my|your|the) (?:\\S+ )?${LEAK_OBJECT}`)],
+  ['en-complete-the-sentence-about-your-instructions', 0.7, words(`${B}(?:complete|continue|finish|fill in|autocomplete) (?:\\S+ ){0,5}?(?:i (?:was|am|have been|ve been|m) (?:instructed|told|programmed|asked|designed|configured|prompted|initiali[sz]ed)|my (?:\\S+ )?${LEAK_OBJECT} (?:are|is|say|says|were|was)|the (?:secret |hidden )?(?:system prompt|password|secret (?:key|word|code)|passphrase) (?:is|was))`)],
+  ['en-repeat-everything-in-your-prompt', 0.75, words(`${B}${NOT_NEGATED}${NOT_A_QUESTION_ABOUT_CODE}(?:repeat|print|output|show|reveal|display|dump|list|echo|recite|copy|reproduce|return|write out|spell out|tell me) (?:back )?(?:me )?(?:everything|all|each line|every line|the text|the contents|all the text|all the words|word for word|verbatim|exactly what is|what is|what s) (?:\\S+ ){0,2}?(?:in|of|from|inside|within) (?:your|the|this) (?:system prompt|system message|instructions|initial prompt|prompt|context window|context|pre prompt|preprompt|configuration|setup)`)],
+  ['en-output-your-initialization', 0.7, words(`${B}${NOT_NEGATED}${NOT_A_QUESTION_ABOUT_CODE}(?:output|print|show|reveal|display|dump|return|give me|echo|tell me|repeat|leak) (?:your |the |all |me |of ){0,3}(?:initiali[sz]ation|init|startup|boot|hidden|secret|internal) (?:string|text|prompt|instructions|message|config|configuration|settings|parameters|rules|password|key|phrase)s?`)],
+  ['en-output-previous-instructions', 0.55, words(`${B}${NOT_NEGATED}${NOT_A_QUESTION_ABOUT_CODE}(?:output|print|show|reveal|display|dump|return|give me|echo|tell me|repeat|leak|list) (?:your |the |all |me |of ){0,3}(?:initial|original|previous|prior|preceding|earlier|above|first|starting) (?:instructions|prompt|prompts|directives|guidelines|configuration|password)${NOT_IN_CODE}`)],
+  ['en-what-is-the-password', 0.35, words(`${B}${NOT_NEGATED}(?:what is|what s|whats|tell me|give me|reveal|share|spell|print|say|output|write) (?:me )?(?:the |your )(?:secret |hidden )?(?:password|passphrase|passcode|secret key|secret word|secret code|access code)`)],
+]);
+
+const TASK_SWITCH = rules('words', 'instruction-override', undefined, [
+  ['en-stop-everything-and-print', 0.55, words(`${B}${NOT_NEGATED}(?:stop|halt|cancel|abort|pause|drop|quit) (?:everything|all of (?:that|this)|what you re doing|what you are doing|all tasks?|your (?:current )?task|the (?:current )?task|all (?:previous|prior) (?:tasks|work)|immediately|right now|now) (?:\\S+ ){0,4}?(?:print|say|write|output|type|repeat|respond|reply|answer|tell|show|return)`)],
+  ['en-that-is-done-now-write', 0.3, words(`${B}(?:that is|that s|this is|it is|it s) (?:\\S+ )?(?:done|finished|complete|completed|over|enough)(?: \\S+){0,3}? (?:now|next)(?: \\S+){0,3}? (?:write|print|say|tell|answer|output|ignore|forget|give|show|respond|generate|create|reply)`)],
+  ['en-forget-previous-tasks', 0.45, words(`${B}${NOT_NEGATED}${EN_VERB} (?:about )?(?:(?:all|the|your|any|every|my|these|those|that|this|of) ){0,3}(?:previous |prior |above |earlier |former |other |old |preceding |past )?(?:tasks?|assignments?|jobs?|exercises?) (?:\\S+ ){0,3}?(?:now|instead|and|focus|concentrate|new|from now on|only)`)],
+  ['en-new-task-follows', 0.4, words(`${B}(?:your|the|a|my) (?:new|next|real|actual|true|only|final|urgent) (?:task|assignment|job|mission|objective|goal|order|command)s? (?:is|are|will be|for you|from now on|follows|as follows)`)],
+]);
+
+const RULE_FREE = String.raw`(?:has no|have no|doesn t have any|does not have any|don t have any|without any|with no|is free (?:of|from)|isn t bound by|is not bound by|aren t bound by|are not bound by|not bound by|doesn t have to abide by|does not have to abide by|don t have to abide by|not have to abide by|no longer has to (?:follow|abide by|obey)|never refuses?|doesn t refuse|does not refuse|won t refuse|will never refuse|can do anything|can say anything|ignores? all|doesn t follow|does not follow|don t follow|has broken free of|broke free of|is unfiltered|is uncensored|is amoral|doesn t care about|does not care about)`;
+const PERSONA_WITHOUT_RULES = rules('words', 'role-spoofing', undefined, [
+  ['en-persona-without-rules', 0.65, words(`${B}(?:you are|you re|you will be|you will act as|act as|acting as|pretend to be|pretend you are|roleplay as|role play as|play the role of|simulate|become|you re going to be|you are going to be|you are going to act as|imagine you are|answer as|respond as) (?:\\S+ ){0,8}?(?:who|that|which|and|it) (?:\\S+ ){0,3}?${RULE_FREE}(?: \\S+){0,3}? (?:rules|restrictions|filters|filtering|limits|limitations|guidelines|ethics|ethical|morals|moral|morality|policies|policy|censorship|boundaries|constraints|requests?|anything|questions?|prompts?|openai|content)`)],
+  ['en-two-responses-one-unfiltered', 0.45, words(`${B}(?:two|2) (?:different |separate )?(?:responses|answers|ways|paragraphs|outputs|replies) (?:\\S+ ){0,12}?(?:jailbreak|jailbroken|unfiltered|uncensored|dan|developer mode|without (?:any )?(?:restrictions|filters|rules|censorship)|unrestricted|evil|opposite)`)],
+  ['en-stay-in-character', 0.25, words(`${B}(?:stay|remain|keep) in character|${B}(?:never|don t|do not|dont) break character`)],
+]);
+
+const AI_READER = String.raw`(?:ai|a i|llm|llms|assistant|ai assistant|language model|chatbot|bot|gpt|chatgpt|claude|gemini|copilot|agent|ai agent|ai system|large language model|automated (?:system|reader|agent|assistant))`;
+const NOTES_TO_THE_MODEL = rules('words', 'instruction-override', undefined, [
+  ['en-note-to-the-ai', 0.6, words(`${B}(?:note|message|instructions?|attention|important|hey|dear|hello|hi|warning|notice|reminder|ps) (?:to |for )?(?:the |all |any |every )?${AI_READER}s?(?: \\S+){0,3}? (?:reading|processing|summari[sz]ing|analy[sz]ing|viewing|parsing|reviewing|that reads|who reads|you must|must|should|please|do not|don t|ignore|disregard|forget|instead|always|never|you are|your)`)],
+  ['en-if-you-are-an-ai', 0.6, words(`${B}(?:if|when|whenever) you (?:are|re) (?:an? |the )?${AI_READER}(?: \\S+){0,6}? (?:ignore|disregard|forget|you must|must|should|please|do not|don t|say|tell|respond|reply|answer|include|add|write|output|print|recommend|state)`)],
+  ['en-ai-reader-ignore', 0.4, words(`${B}(?:dear |hey |hello |attention |attn |to the |to any |to all )?${AI_READER}s? (?:\\S+ )?(?:ignore|disregard|forget|instead|override|do not follow|don t follow|stop following)`)],
+  ['en-ignore-the-users-request', 0.6, words(`${B}${NOT_NEGATED}${EN_VERB} (?:the |all |any |your |this |that )?(?:user s |users |user |human s |original |customer s |reader s |visitor s )(?:request|requests|question|questions|prompt|instructions?|message|query|task|input)${IN_MATERIAL}`)],
+  ['en-when-summarizing-this-say', 0.35, words(`${B}(?:when|while|if|before|after) (?:you (?:are )?)?(?:summari[sz]ing|summari[sz]e|translating|translate|processing|process|analy[sz]ing|analy[sz]e|answering) (?:this|the|these|any) (?:\\S+ ){0,2}?(?:page|email|e mail|document|text|message|article|file|content|website|data|review|resume|cv|post|comment)s?(?: \\S+){0,4}? (?:you must|must|always|say|state|include|add|tell|mention|write|reply|respond|output|insert|recommend|ignore|disregard)`)],
+]);
+
+const MULTILINGUAL_TASK_SWITCH = rules('words', 'instruction-override', undefined, [
+  ['de-vergiss-deine-aufgaben', 0.5, words(`${B}(?:vergiss|vergessen sie|ignoriere|ignorieren sie|vergesst|ignoriert) (?:(?:alle|alles|die|deine|ihre|eure|bisherigen|vorherigen|vorigen|obigen|fruheren|bisher|gestellten|gegebenen|sonstigen|anderen) ){0,3}(?:aufgaben|aufgabe|auftrage|auftraege)`)],
+  ['de-deine-neue-aufgabe', 0.4, words(`${B}(?:deine|ihre|eure|die) (?:neue|nachste|naechste|eigentliche|wahre|echte) (?:aufgabe|anweisung|mission|anordnung) (?:ist|lautet|besteht|wird)`)],
+  ['es-olvida-tus-tareas', 0.5, words(`${B}(?:olvida|ignora|olvide|ignore|olvidate de|olviden|ignoren) (?:(?:todas?|todos?|las|los|tus|sus|anteriores|previas|de) ){0,3}(?:tareas|tarea|asignaciones)`)],
+  ['fr-oublie-tes-taches', 0.5, words(`${B}(?:oublie|oubliez|ignore|ignorez) (?:(?:toutes?|tous|les|tes|vos|precedentes?|anterieures?) ){0,3}(?:taches|tache|missions)`)],
+]);
+
+// More languages (the `words` view has accents dropped: "bỏ qua" is "bo qua"); Thai has no spaces, so it is read
+// in the `folded` view like the CJK rules.
+const MORE_LANGUAGES_OVERRIDE = rules('words', 'instruction-override', undefined, [
+  ['vi-bo-qua-huong-dan', 0.8, words(`${B}(?:hay )?(?:bo qua|phot lo|khong (?:can )?(?:tuan theo|lam theo)|quen|xoa bo) (?:(?:tat ca|toan bo|moi|het|cac|nhung|cua ban|ban|truoc do|truoc|o tren|phia tren|he thong|da|duoc|dan|dua ra) ){0,4}(?:huong dan|chi dan|chi thi|lenh|quy tac|yeu cau|loi nhac|dieu da duoc dan|moi dieu)`)],
+  ['id-abaikan-instruksi', 0.8, words(`${B}(?:abaikan|lupakan|jangan (?:ikuti|patuhi|hiraukan)|acuhkan|hiraukan|tinggalkan) (?:(?:semua|seluruh|segala|yang|sebelumnya|di atas|tadi|awal|sistem|dari|anda|kamu|mu|telah|sudah|diberikan|dikatakan|kepadamu) ){0,4}(?:instruksi|perintah|petunjuk|aturan|arahan|prompt|yang sudah dikatakan|yang telah dikatakan)`)],
+  ['tl-huwag-pansinin-ang-tagubilin', 0.8, words(`${B}(?:huwag (?:mong |pong )?(?:pansinin|sundin|intindihin)|balewalain|kalimutan (?:mo )?(?:na )?) (?:(?:ang|lahat|ng|mga|naunang|nakaraang|dating|iyong|mo|sa) ){0,4}(?:tagubilin|utos|instruksyon|patakaran|sinabi|itinuro)`)],
+  ['sv-ignorera-instruktioner', 0.8, words(`${B}(?:ignorera|strunta i|glom|bortse fran|folj inte) (?:(?:alla|allt|de|dina|era|tidigare|foregaende|ovanstaende|ursprungliga|du|har|fatt|hora) ){0,4}(?:instruktioner|instruktionerna|regler|reglerna|direktiv|anvisningar|sagt|fatt hora)`)],
+  ['uk-ignore-instructions', 0.8, words(`${B}(?:ігноруи|ігноруите|проігноруи|забудь|забудьте|не виконуи|не виконуите|відкинь) (?:(?:усі|всі|все|свої|твої|ваші|попередні|попередніх|минулі|вищезазначені|що|тобі|вам|казали) ){0,4}(?:інструкці|вказівк|правил|команд|обмежен|промпт|все що)`), /[\u0400-\u04ff]/u],
+  ['bn-ignore-instructions', 0.8, words(`${B}(?:আগের|পূর্ববর্তী|সব|সকল|উপরের|পূর্বের) (?:\\S+ ){0,2}(?:নির্দেশনা|নির্দেশ|নিয়ম|আদেশ)(?:গুলো|গুলি)? (?:\\S+ )?(?:উপেক্ষা|ভুলে|অগ্রাহ্য)`)],
+]);
+const MORE_LANGUAGES_EXTRACTION = rules('words', 'prompt-extraction', undefined, [
+  ['vi-cho-xem-loi-nhac-he-thong', 0.7, words(`${B}(?:cho (?:toi|minh) xem|hien thi|tiet lo|in ra|viet ra|lap lai|noi cho toi) (?:\\S+ ){0,3}?(?:loi nhac he thong|system prompt|huong dan (?:ban dau|goc|he thong|an)|chi dan (?:ban dau|goc))`)],
+  ['id-tunjukkan-prompt-sistem', 0.7, words(`${B}(?:tunjukkan|tampilkan|ungkapkan|cetak|tuliskan|ulangi|beritahu) (?:\\S+ ){0,3}?(?:prompt sistem|system prompt|instruksi (?:awal|asli|sistem|tersembunyi)|petunjuk (?:awal|asli|sistem))`)],
+  ['tr-sistem-istemini-goster', 0.7, words(`${B}(?:sistem istemini|sistem istemi|ilk talimatlarini|orijinal talimatlarini|gizli talimatlarini|talimatlarini) (?:\\S+ ){0,2}(?:goster|yazdir|acikla|tekrarla|ver|soyle|paylas)`)],
+  ['hi-show-system-prompt', 0.7, words(`${B}(?:मुझे )?(?:अपना|अपने|तुम्हारा|आपका) (?:\\S+ ){0,2}(?:सिस्टम प्रॉम्प्ट|सिस्टम संकेत|मूल निर्देश|प्रारंभिक निर्देश|गुप्त निर्देश) (?:\\S+ ){0,2}(?:दिखाओ|दिखाइए|बताओ|बताइए|लिखो|दोहराओ)`)],
+]);
+const THAI_OVERRIDE = rules('folded', 'instruction-override', /[\u0e00-\u0e7f]/u, [
+  ['th-ignore-instructions', 0.8, folded(`(?:เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม|อย่าทำตาม)(?:ต่อ)?(?:คำสั่ง|คำแนะนำ|กฎ|ข้อกำหนด|ทุกอย่าง)`)],
 ]);
 
 // ── Chat-template control sequences ────────────────────────────────────────────────────────────────────────
@@ -186,10 +280,19 @@ export const TEMPLATE_TOKEN = new RegExp(
   'gu',
 );
 
+/** An opening tag, then a closing one within `maxGap` characters (one search for each, then two pointers). */
+function block(open: RegExp, close: RegExp, maxGap: number): (view: string) => boolean {
+  return (view) => followedWithin(view, open, close, maxGap);
+}
+
+const SYSTEM_BLOCK = block(/<<\s?sys\s?>>/gu, /<<\s?\/\s?sys\s?>>/gu, 600);
+const INSTRUCTION_BLOCK = block(/\[\s?inst\s?\]/gu, /\[\s?\/\s?inst\s?\]/gu, 600);
+
 export const TEMPLATE_STRUCTURE = rules('folded', 'template-token', /<|\[/u, [
   ['template-role-turn', 0.85, folded(String.raw`(?:<\s*\|\s*(?:start_header_id|im_start|header_start)\s*\|\s*>|<\s*start_of_turn\s*>)\s*(?:system|assistant|developer|ipython|model|tool)|<\s*\|\s*(?:system|assistant)\s*\|\s*>|\[system_prompt\]`)],
-  ['template-system-block', 0.75, folded(String.raw`<<\s*sys\s*>>[\s\S]{1,600}?<<\s*\/\s*sys\s*>>`)],
-  ['template-instruction-block', 0.75, folded(String.raw`\[\s*inst\s*\][\s\S]{1,600}?\[\s*\/\s*inst\s*\]`)],
+  // `<<SYS>> … <</SYS>>` and `[INST] … [/INST]` within 600 characters (scanned by SYSTEM_BLOCK, INSTRUCTION_BLOCK).
+  ['template-system-block', 0.75, folded(String.raw`<<\s?sys\s?>>[^]{1,600}<<\s?\/\s?sys\s?>>`), undefined, SYSTEM_BLOCK],
+  ['template-instruction-block', 0.75, folded(String.raw`\[\s?inst\s?\][^]{1,600}\[\s?\/\s?inst\s?\]`), undefined, INSTRUCTION_BLOCK],
   ['template-turn-break', 0.6, folded(String.raw`<\s*\|\s*(?:eot_id|im_end|eom_id|end|endoftext)\s*\|\s*>\s*(?:\n|<|system|assistant|user|developer)|<\s*end_of_turn\s*>\s*(?:\n|<|model|user)`)],
 ]);
 
@@ -210,6 +313,14 @@ export const PHRASE_RULES: InjectionRule[] = [
   ...ROLE_SPOOFING,
   ...TEMPLATE_STRUCTURE,
   ...ENCODED_CUES,
+  ...EXTRACTION_BY_COMPLETION,
+  ...TASK_SWITCH,
+  ...PERSONA_WITHOUT_RULES,
+  ...NOTES_TO_THE_MODEL,
+  ...MULTILINGUAL_TASK_SWITCH,
+  ...MORE_LANGUAGES_OVERRIDE,
+  ...MORE_LANGUAGES_EXTRACTION,
+  ...THAI_OVERRIDE,
 ];
 
 /** Words that say the text is about prompts and attacks rather than an attack itself (applies to quoted parts only). */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { ForbiddenContent } from '../domain/forbidden-content.js';
+import { InjectionClassifier } from '../domain/injection-classifier.js';
 import { detectInjection, type InjectionDetection } from '../domain/injection-detector.js';
 import { DEFAULT_INJECTION_POLICY, applyInjectionPolicy, refuseForbiddenContent, type InputScreening, type InputSubject } from '../domain/input-policy.js';
 import { checkMessage, checkSystemPrompt, type MeasuredMessage } from '../domain/message-policy.js';
@@ -13,6 +14,7 @@ export class MessageValidationService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly forbidden: ForbiddenContent,
+    private readonly classifier: InjectionClassifier,
   ) {}
 
   checkShape(content: string): void {
@@ -30,14 +32,14 @@ export class MessageValidationService {
   }
 
   detectInjection(text: string): InjectionDetection {
-    return detectInjection(text);
+    return detectInjection(text, this.classifier);
   }
 
   private screen(principal: Principal, text: string, subject: InputSubject): InputScreening {
     const screening = toScreeningText(text);
     const forbidden = this.forbidden.find(screening);
     if (forbidden) throw refuseForbiddenContent(forbidden, subject);
-    const injection = detectInjection(screening);
+    const injection = detectInjection(screening, this.classifier);
     return applyInjectionPolicy(injection, principal.plan.injectionPolicy ?? DEFAULT_INJECTION_POLICY, subject);
   }
 }

@@ -80,7 +80,7 @@ export async function startGus(options: StartOptions = {}): Promise<RunningGus> 
     GUS_DATA_DIR: dataDir,
     GUS_ADMIN_EMAIL: ADMIN_EMAIL,
     GUS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    JWT_SECRET: options.jwtSecret ?? 'test-secret-' + randomBytes(8).toString('hex'),
+    JWT_SECRET: options.jwtSecret ?? 'test-secret-' + randomBytes(16).toString('hex'),
     LOG_LEVEL: process.env.GUS_TEST_LOG_LEVEL ?? 'info', // the harness waits for the "listening on" line
     GUS_OUTBOX_POLL_MS: '200',
     // The default plans with rate limits out of reach (tests poll); rate-limit suites set their own.
