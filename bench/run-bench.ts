@@ -210,7 +210,7 @@ async function runMode(mode: ModeName, settings: Settings, simulator: { url: str
   const startupMs = gus.startupMs;
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const idleRssMb = rssMb(gus.child.proc.pid!);
-  console.log(`  gus ready in ${startupMs} ms, idle RSS ${idleRssMb} MB`);
+  console.log(`  gus ready in ${startupMs} ms at ${gus.url}, idle RSS ${idleRssMb} MB`);
 
   const fixture = await prepareFixture(gus.url, simulator.url, admin, 64);
   const targets: Targets = { peer, gusUrl: gus.url, gusPid: gus.child.proc.pid!, simulatorUrl: simulator.url, fixture };

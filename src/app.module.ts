@@ -26,7 +26,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config), autoLoadEntities: true }),
+        TypeOrmModule.forRootAsync({ useFactory: async () => ({ ...(await dataSourceOptions(config)), autoLoadEntities: true }) }),
         DatabaseModule,
         QueueModule.forRoot(),
         IdentityModule,

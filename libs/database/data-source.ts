@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { PGliteDriver } from 'typeorm-pglite';
 import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -9,7 +8,7 @@ import { MIGRATIONS } from './migrations/index.js';
  * Real PostgreSQL through `pg` when DATABASE_URL is set; otherwise PostgreSQL compiled to WASM (PGlite)
  * keeping its files in GUS_DATA_DIR. Both run the same migrations; the schema is never synchronised.
  */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+export async function dataSourceOptions(config: AppConfig): Promise<DataSourceOptions> {
   const common = {
     type: 'postgres' as const,
     migrations: MIGRATIONS,
@@ -24,6 +23,8 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   }
   const dataDir = join(config.dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });
+  // Loaded only on the embedded default: PostgreSQL's WASM build is megabytes of code gus otherwise never runs.
+  const { PGliteDriver } = await import('typeorm-pglite');
   return { ...common, driver: new PGliteDriver({ dataDir }).driver };
 }
 

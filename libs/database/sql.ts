@@ -1,7 +1,6 @@
 import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { getPGliteInstance } from 'typeorm-pglite';
 
 /** A statement that runs often: on PostgreSQL it is prepared once per connection and then sent by name. */
 export interface Statement {
@@ -80,6 +79,7 @@ class PGliteSql extends Sql {
 /** The Sql beside an initialised TypeORM data source: its pg pool, or the PGlite instance it opened. */
 export async function sqlFor(dataSource: DataSource, embedded: boolean): Promise<Sql> {
   if (!embedded) return new PostgresSql((dataSource.driver as unknown as { master: Pool }).master);
+  const { getPGliteInstance } = await import('typeorm-pglite');
   // typeorm-pglite is CommonJS: its PGlite type is the CommonJS build's, the same class at run time.
   return new PGliteSql((await getPGliteInstance()) as unknown as PGlite);
 }

@@ -2,7 +2,6 @@ import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Logger, Modul
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { reportQueueDepths } from '../metrics/metrics.js';
-import { BullMqJobQueue } from './bullmq-job-queue.js';
 import { InProcessJobQueue } from './in-process-job-queue.js';
 import { JobQueue } from './job-queue.js';
 import { REDIS, createRedis } from './redis.js';
@@ -40,7 +39,7 @@ export class QueueModule {
         {
           provide: JobQueue,
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => {
+          useFactory: async (config: AppConfig) => {
             const logger = new Logger('QueueModule');
             if (!config.redisUrl) {
               logger.warn('REDIS_URL is not set: using the IN-PROCESS job queue and limiter storage (not shared between instances)');
@@ -48,6 +47,7 @@ export class QueueModule {
             }
             const url = new URL(config.redisUrl);
             logger.log(`job queue: BullMQ on Redis at ${url.hostname}:${url.port || 6379}`);
+            const { BullMqJobQueue } = await import('./bullmq-job-queue.js'); // BullMQ only when there is Redis
             return new BullMqJobQueue({ url: config.redisUrl, maxRetriesPerRequest: null }, config.redisPrefix);
           },
         },

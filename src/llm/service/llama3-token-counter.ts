@@ -60,7 +60,8 @@ function specialTokens(): string[] {
 const MERGE_SLOTS = 1 << 20;
 const KEY_POSITION_BITS = 2 ** 22;
 const MAX_CACHED_PRETOKEN = 48;
-const MAX_CACHE_ENTRIES = 200_000;
+/** Words repeat (a few thousand make most text); beyond this the cache is mostly one-off strings (ids, hex). */
+const MAX_CACHE_ENTRIES = 20_000;
 /** Texts up to this long are counted in one go (a few milliseconds at worst); longer ones yield as they go. */
 const SYNC_CHARS = 4096;
 const YIELD_EVERY_CHARS = 16_384;

@@ -5,7 +5,6 @@ import { ModelCatalog, type ModelSpec } from '../domain/model-catalog.js';
 import { OllamaSimulator } from '../simulator/ollama-simulator.js';
 import { GuardedProvider } from './guarded.provider.js';
 import { OllamaProvider } from './ollama.provider.js';
-import { OpenAICompatibleProvider } from './openai-compatible.provider.js';
 
 /** A model server gus talks to: the bare provider (metadata) and the same with retries and deadlines (calls). */
 interface Connection {
@@ -42,6 +41,8 @@ export class ModelServer implements OnModuleInit, OnApplicationShutdown {
       // The catalogue names the variable; the key itself only ever lives in the environment.
       const apiKey = model.apiKeyEnv ? process.env[model.apiKeyEnv] : undefined;
       if (model.apiKeyEnv && !apiKey) throw new Error(`model "${model.id}" reads its API key from ${model.apiKeyEnv}, which is not set`);
+      // The openai client only when the catalogue has such a model.
+      const { OpenAICompatibleProvider } = await import('./openai-compatible.provider.js');
       const provider = new OpenAICompatibleProvider({ baseUrl: model.baseUrl!, apiKey, requestTimeoutMs: this.requestTimeoutMs() });
       this.openAi.set(key, this.connection(`openai-compatible ${model.baseUrl}`, provider));
       this.logger.log(`model server: OpenAI-compatible at ${model.baseUrl}${model.apiKeyEnv ? ` (key from ${model.apiKeyEnv})` : ''}`);
