@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { describeDatabase } from '../libs/database/data-source.js';
 import { DomainError } from '../libs/errors/domain-error.js';
-import { createHttpAdapter, registerBodyParser, registerRequestHooks } from '../libs/http/http-server.js';
+import { corsOptions, createHttpAdapter, registerBodyParser, registerRequestHooks, registerSecurityHeaders } from '../libs/http/http-server.js';
 import { PinoNestLogger } from '../libs/logging/logger.js';
 import { LOGGER } from '../libs/logging/logging.module.js';
 import { PayloadAudit } from '../libs/logging/payload-audit.js';
@@ -22,6 +22,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParser(fastify);
   registerRequestHooks(fastify, logger);
+  registerSecurityHeaders(fastify);
+  const cors = corsOptions(config.corsOrigins);
+  if (cors) app.enableCors(cors);
   if (config.payloadLogging || app.get(IdentityFacade).anyPlanLogsPayloads()) app.get(PayloadAudit).install(fastify);
   app.useGlobalPipes(
     new ValidationPipe({

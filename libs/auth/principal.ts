@@ -40,6 +40,8 @@ export interface RateLimits {
   perMinute: number;
   perHour: number;
   perDay: number;
+  /** Past this fraction of a window the request is served with a warning (X-RateLimit-Warning). Default 0.8. */
+  softLimitRatio?: number;
 }
 
 /** The authenticated caller, attached to every /v1 request by identity's guard. */

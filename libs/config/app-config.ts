@@ -54,6 +54,12 @@ export interface AppConfig {
   quotaLeaseMs: number;
   /** How often quota counters are reset to the usage ledger where no turn is in flight. */
   quotaReconcileMs: number;
+  /** A question with no stored answer this long after it was asked belongs to a dead turn and is closed. */
+  abandonedTurnMs: number;
+  /** How often dead turns are looked for (also once at start). */
+  abandonedTurnSweepMs: number;
+  /** Browser origins allowed to call the API (CORS); empty: no CORS headers at all. `*` allows any origin. */
+  corsOrigins: string[];
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -65,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`LOG_LEVEL "${logLevel}" is not one of debug, info, warn, error`);
-  return {
+  const config: AppConfig = {
     port: int(env.PORT, 3000, 'PORT'),
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
@@ -96,7 +102,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     payloadLogging: ['on', 'true', '1'].includes((env.GUS_PAYLOAD_LOGGING ?? '').toLowerCase()),
     quotaLeaseMs: positiveInt(env.GUS_QUOTA_LEASE_MS, 30_000, 'GUS_QUOTA_LEASE_MS'),
     quotaReconcileMs: positiveInt(env.GUS_QUOTA_RECONCILE_MS, 20_000, 'GUS_QUOTA_RECONCILE_MS'),
+    corsOrigins: corsOrigins(env.GUS_CORS_ORIGINS),
+    abandonedTurnMs: 0,
+    abandonedTurnSweepMs: positiveInt(env.GUS_ABANDONED_TURN_SWEEP_MS, 30_000, 'GUS_ABANDONED_TURN_SWEEP_MS'),
   };
+  // A turn lasts at most GUS_LLM_TIMEOUT_MS: an open question older than that plus a margin has no live turn.
+  config.abandonedTurnMs = positiveInt(env.GUS_ABANDONED_TURN_MS, config.llmTimeoutMs + 60_000, 'GUS_ABANDONED_TURN_MS');
+  if (config.abandonedTurnMs <= config.llmTimeoutMs) {
+    throw new Error(`GUS_ABANDONED_TURN_MS (${config.abandonedTurnMs}) must exceed GUS_LLM_TIMEOUT_MS (${config.llmTimeoutMs}): a live turn would be closed`);
+  }
+  return config;
 }
 
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {
@@ -110,4 +125,20 @@ function int(raw: string | undefined, fallback: number, name: string): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
   return value;
+}
+
+/** `https://chat.example.com,https://admin.example.com` → exact origins (scheme://host[:port]), or `*`. */
+function corsOrigins(raw: string | undefined): string[] {
+  const origins = (raw ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new Error(`GUS_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
+    }
+    if (parsed.origin !== origin) throw new Error(`GUS_CORS_ORIGINS: "${origin}" is not an origin; did you mean "${parsed.origin}"?`);
+  }
+  return origins;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { DomainError } from '../errors/domain-error.js';
 import { httpRequestDuration } from '../metrics/metrics.js';
@@ -68,6 +69,72 @@ function describeProblem(problem: JsonBodyProblem): string {
     case 'lone-surrogate':
       return 'text may not contain unpaired UTF-16 surrogates';
   }
+}
+
+/** The headers gus sends that a browser script may read (CORS exposes nothing else by default). */
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'X-Trace-Id',
+  'X-Conversation-Id',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'X-RateLimit-Warning',
+  'Retry-After',
+  'Idempotent-Replayed',
+];
+
+/** What NestFastifyApplication.enableCors takes (kept structural so that libs/ need not import the app type). */
+export interface CorsOptions {
+  origin: string[] | boolean;
+  methods: string[];
+  allowedHeaders: string[];
+  exposedHeaders: string[];
+  maxAge: number;
+}
+
+/**
+ * CORS only when GUS_CORS_ORIGINS names origins (web chat front ends on another origin); otherwise no CORS
+ * header at all, so that a browser refuses cross-origin reads. Credentials are bearer tokens, never cookies.
+ */
+export function corsOptions(origins: string[]): CorsOptions | undefined {
+  if (origins.length === 0) return undefined;
+  return {
+    origin: origins.includes('*') ? true : origins,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Last-Event-ID', 'traceparent'],
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  };
+}
+
+const STRICT_CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  imgSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  upgradeInsecureRequests: null,
+};
+
+/**
+ * Security headers (helmet's defaults, no X-Powered-By) on every answer. The CSP is strict everywhere except
+ * Swagger UI at /docs, whose page has inline styles. Both middlewares are built once: helmet's per-request
+ * work is then a dozen setHeader calls.
+ */
+export function registerSecurityHeaders(fastify: FastifyInstance): void {
+  const strict = helmet({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP } });
+  const docs = helmet({ contentSecurityPolicy: { useDefaults: false, directives: { ...STRICT_CSP, styleSrc: ["'self'", "'unsafe-inline'"] } } });
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
+    const middleware = req.url.startsWith('/docs') ? docs : strict;
+    middleware(req.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  });
 }
 
 /**

@@ -53,6 +53,12 @@ export const moderationFlags = new Counter({
   registers: [metricsRegistry],
 });
 
+export const abandonedTurnsClosed = new Counter({
+  name: 'gus_abandoned_turns_closed_total',
+  help: 'Questions whose turn died with its process, closed with a failed answer (TURN_ABANDONED)',
+  registers: [metricsRegistry],
+});
+
 export function recordFlag(kind: string): void {
   moderationFlags.inc({ kind });
 }

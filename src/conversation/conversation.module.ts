@@ -19,6 +19,7 @@ import { ChatCompletionsService } from './service/chat-completions.service.js';
 import { ContextBuilder } from './service/context-builder.service.js';
 import { IdempotencyService } from './service/idempotency.service.js';
 import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js';
+import { AbandonedTurnSweeper } from './service/abandoned-turn.sweeper.js';
 import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
@@ -36,6 +37,7 @@ import { TurnAuditService } from './service/turn-audit.service.js';
     SummaryQueue,
     SummaryWorker,
     IdleConversationSweeper,
+    AbandonedTurnSweeper,
     ConversationsService,
     SendMessageService,
     ChatCompletionsService,

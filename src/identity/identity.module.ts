@@ -15,6 +15,7 @@ import { AuthService } from './service/auth.service.js';
 import { BearerAuthGuard, BearerStrategy } from './service/bearer-auth.guard.js';
 import { resolveJwtSecret } from './service/jwt-secret.js';
 import { PrincipalCache } from './service/principal-cache.js';
+import { LoginThrottle } from './service/login-throttle.js';
 import { planCatalogProvider } from './repository/plan-catalog.file.js';
 import { UsersService } from './service/users.service.js';
 
@@ -33,6 +34,7 @@ import { UsersService } from './service/users.service.js';
     planCatalogProvider,
     UserRepository,
     PrincipalCache,
+    LoginThrottle,
     AuthService,
     UsersService,
     BearerStrategy,

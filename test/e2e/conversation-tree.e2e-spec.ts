@@ -270,7 +270,10 @@ describe('conversation trees, states, layered prompts and token-exact context (P
       const first = (await send(id, { content: hostile })).body;
       expect(first.userMessage.content).toBe(hostile); // stored as written
       await send(id, { content: `${CONTROL.join('')} second turn` });
-      const received = simulator.receivedRequests().at(-1) as unknown as { messages: Array<{ role: string; content: string }> };
+      // This turn's request (a summary job of an earlier test may still be retrying beside it).
+      const received = simulator
+        .receivedRequests()
+        .findLast((r) => String(r.messages?.at(-1)?.content).includes('second turn')) as unknown as { messages: Array<{ role: string; content: string }> };
       for (const message of received.messages) {
         for (const sequence of CONTROL) expect(message.content).not.toContain(sequence);
         expect(encodeLlama3(message.content).every((tokenId) => tokenId < FIRST_SPECIAL_TOKEN_ID)).toBe(true);

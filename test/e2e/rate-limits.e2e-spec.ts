@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
-import { ApiClient } from './support/api-client.js';
+import { ApiClient, parseSse } from './support/api-client.js';
 import { REDIS_URL, startGus, type RunningGus } from './support/gus-harness.js';
 import { fireAtOnce } from './support/parallel-requests.js';
 
@@ -93,6 +93,33 @@ describe('request rate limits on Redis (PostgreSQL + Redis)', () => {
     expect(byStatus).toEqual({ 200: 10, 429: 190 });
     expect([...codes]).toEqual(['RATE_LIMITED']);
     expect(await counter(user.userId, 'minute')).toBe(10);
+  });
+
+  it('warns past the plan\'s soft limit (header on every route, warnings on a turn) before it blocks', async () => {
+    const user = await api.newUser(admin, 'warn-at-half'); // 10 a minute, warned from the 5th on
+    const conversation = await user.post('/v1/conversations', {}); // 1st request
+    for (let i = 2; i <= 4; i++) {
+      const res = await user.get('/v1/me');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-warning')).toBeNull();
+    }
+    const fifth = await user.get('/v1/me');
+    expect(fifth.status).toBe(200);
+    expect(fifth.headers.get('x-ratelimit-warning')).toMatch(/^5 of 10 requests per minute used; the window resets in \d+ s$/);
+    const turn = await user.post(`/v1/conversations/${conversation.body.id}/messages`, { content: 'hello' }); // 6th
+    expect(turn.status).toBe(201);
+    expect(turn.headers.get('x-ratelimit-warning')).toMatch(/^6 of 10 requests per minute used/);
+    expect(turn.body.warnings).toEqual([expect.stringMatching(/^6 of 10 requests per minute used/)]);
+    const streamed = await user.request('POST', `/v1/conversations/${conversation.body.id}/messages`, { content: 'again', stream: true }); // 7th
+    const completed = parseSse(streamed.body as string).find((event) => event.event === 'message.completed');
+    expect(completed?.data.warnings).toEqual([expect.stringMatching(/^7 of 10 requests per minute used/)]);
+    for (let i = 8; i <= 10; i++) expect((await user.get('/v1/me')).status).toBe(200);
+    expect((await user.get('/v1/me')).status).toBe(429); // the hard limit still holds
+    // A plan without softLimitRatio warns at 80 %: the 4th of five-a-minute's 5.
+    const other = await api.newUser(admin, 'five-a-minute');
+    const warnings: Array<string | null> = [];
+    for (let i = 1; i <= 5; i++) warnings.push((await other.get('/v1/me')).headers.get('x-ratelimit-warning'));
+    expect(warnings.map((warning) => warning !== null)).toEqual([false, false, false, true, true]);
   });
 
   it('counts each user on their own, after authentication, admins included', async () => {

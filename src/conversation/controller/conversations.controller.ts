@@ -6,6 +6,7 @@ import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { toDomainError } from '../../../libs/errors/http-error.filter.js';
 import { headerOf } from '../../../libs/http/headers.js';
+import { requestWarnings } from '../../../libs/http/request-warnings.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ConversationsService } from '../service/conversations.service.js';
@@ -181,7 +182,7 @@ export class ConversationsController {
   }
 
   private async json(req: FastifyRequest, reply: FastifyReply, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
-    const response = toTurnResponse(await run({ signal, traceId: req.traceId, setHeader: (name, value) => void reply.header(name, value) }));
+    const response = toTurnResponse(await run({ signal, traceId: req.traceId, warnings: requestWarnings(req), setHeader: (name, value) => void reply.header(name, value) }));
     void reply.status(201).send(response);
     return { status: 201, body: response };
   }
@@ -192,6 +193,7 @@ export class ConversationsController {
       const turn = await run({
         signal,
         traceId: req.traceId,
+        warnings: requestWarnings(req),
         setHeader: (name, value) => {
           if (!events.started) void reply.header(name, value);
         },

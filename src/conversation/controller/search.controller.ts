@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
+import { QueryInt } from '../../../libs/http/query-int.js';
 import { SEARCH_TEXT_MAX_LENGTH, type MessageSearchHit } from '../domain/message-search.js';
 import { MessageSearchService } from '../service/message-search.service.js';
 
@@ -12,7 +12,7 @@ class SearchMessagesQuery {
   @IsString()
   @Length(1, SEARCH_TEXT_MAX_LENGTH)
   q: string;
-  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @QueryInt() @Min(1) @Max(100) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @MaxLength(300) cursor?: string;
 }
 

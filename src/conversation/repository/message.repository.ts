@@ -142,7 +142,7 @@ const FIND_MESSAGE = statement(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id
 
 /**
  * Stores a message, bumps the conversation's counters and makes it the current leaf when asked ($21), in one
- * statement. An inactive conversation becomes active again with its next message, and that change is
+ * statement; a question is recorded as open until the statement storing its answer closes it. An inactive conversation becomes active again with its next message, and that change is
  * recorded too. $20 is the time the conversation is touched at.
  */
 const INSERT_MESSAGE_CTES = `
@@ -158,6 +158,12 @@ const INSERT_MESSAGE_CTES = `
     FROM (SELECT state AS old_state FROM conversations WHERE id = $2) previous
     WHERE c.id = $2
     RETURNING previous.old_state
+  ),
+  question_opened AS (
+    INSERT INTO open_questions (message_id, conversation_id, opened_at) SELECT $1, $2, $18 WHERE $4 = 'user'
+  ),
+  question_answered AS (
+    DELETE FROM open_questions WHERE $4 = 'assistant' AND message_id = $3
   )`;
 const RECORD_WAKE_UP = `INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at)
   SELECT $2, 'inactive', 'active', 'new message', $20 FROM updated WHERE old_state = 'inactive'`;
@@ -174,6 +180,36 @@ function messageParams(message: Message, makeCurrentLeaf: boolean): unknown[] {
     message.createdAt, message.completedAt, at, makeCurrentLeaf,
   ];
 }
+
+/**
+ * Closes questions whose turn died (their process stopped before the answer was stored): each gets a failed
+ * answer with `errorCode` $3 that becomes the branch's leaf where the question was, so that the next turn
+ * follows an answer. At most one question per conversation per statement (the conversation row is updated
+ * once); SKIP LOCKED lets several instances sweep at once without answering a question twice.
+ * $1 opened before, $2 how many, $3 the error code. Returns one row per closed question.
+ */
+const CLOSE_ABANDONED_QUESTIONS = statement(`
+  WITH locked AS (
+    SELECT message_id, conversation_id, opened_at FROM open_questions
+    WHERE opened_at < $1 ORDER BY opened_at LIMIT $2 FOR UPDATE SKIP LOCKED
+  ),
+  due AS (
+    SELECT DISTINCT ON (conversation_id) message_id FROM locked ORDER BY conversation_id, opened_at
+  ),
+  closed AS (
+    DELETE FROM open_questions q USING due WHERE q.message_id = due.message_id RETURNING q.message_id
+  ),
+  answered AS (
+    INSERT INTO messages (${MESSAGE_COLUMNS})
+    SELECT gen_random_uuid(), m.conversation_id, m.id, 'assistant', '', 'failed', m.depth + 1, 0, c.model, 0, 0, NULL, NULL, 0,
+           $3::text, m.trace_id, NULL, now(), now()
+    FROM closed JOIN messages m ON m.id = closed.message_id JOIN conversations c ON c.id = m.conversation_id
+    RETURNING id, conversation_id, parent_id
+  )
+  UPDATE conversations c SET message_count = c.message_count + 1, updated_at = now(),
+    current_leaf_id = CASE WHEN c.current_leaf_id = answered.parent_id THEN answered.id ELSE c.current_leaf_id END
+  FROM answered WHERE c.id = answered.conversation_id
+  RETURNING answered.parent_id AS question_id, c.id AS conversation_id`);
 
 /** The message tree. Every query of a chat turn is here, as SQL a reviewer can read. */
 @Injectable()
@@ -277,6 +313,12 @@ export class MessageRepository {
       this.withExtra.set(extra.cte, prepared);
     }
     await this.sql.query(prepared, [...messageParams(message, options.makeCurrentLeaf), ...extra.params]);
+  }
+
+  /** See CLOSE_ABANDONED_QUESTIONS: closes up to `limit` questions opened before `openedBefore`. */
+  async closeAbandonedQuestions(openedBefore: Date, limit: number, errorCode: string): Promise<Array<{ questionId: string; conversationId: string }>> {
+    const rows = await this.sql.query<{ question_id: string; conversation_id: string }>(CLOSE_ABANDONED_QUESTIONS, [openedBefore, limit, errorCode]);
+    return rows.map((row) => ({ questionId: row.question_id, conversationId: row.conversation_id }));
   }
 
   /**

@@ -57,6 +57,8 @@ export interface TurnRequestContext {
   listener?: TurnListener;
   /** Response headers decided during the turn (X-Quota-Warning), before anything is streamed. */
   setHeader?(name: string, value: string): void;
+  /** Warnings decided before the turn (a rate limit's soft limit): the turn's `warnings` start with them. */
+  warnings?: readonly string[];
 }
 
 export const LENGTH_WARNING = (limit: number): string => `the answer reached its limit of ${limit} tokens and was cut there`;
@@ -253,6 +255,7 @@ export class SendMessageService {
     if (event) this.usage.afterCommit(event.id);
     if (failure) throw failure;
     const warnings = [
+      ...(context.warnings ?? []),
       ...result.reservation.warnings,
       ...(outcome.leakCut ? [LEAK_CUT_WARNING] : []),
       ...(finishReason === 'length' ? [LENGTH_WARNING(maxTokens)] : []),

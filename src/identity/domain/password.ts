@@ -18,3 +18,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length);
   return timingSafeEqual(actual, expected);
 }
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * For a login whose account has no password (unknown email, guest): the same scrypt work as a real check, so
+ * that the answer's timing does not tell which accounts exist. Always false.
+ */
+export async function verifyAgainstNoPassword(password: string): Promise<false> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  await verifyPassword(password, await dummyHash);
+  return false;
+}

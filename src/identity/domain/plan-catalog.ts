@@ -51,6 +51,9 @@ function assertValidRateLimits(planId: string, limits: RateLimits | undefined): 
   if (limits.perHour < limits.perMinute || limits.perDay < limits.perHour) {
     throw new Error(`plan "${planId}" rateLimits must satisfy perMinute <= perHour <= perDay`);
   }
+  if (limits.softLimitRatio !== undefined && !(typeof limits.softLimitRatio === 'number' && limits.softLimitRatio > 0 && limits.softLimitRatio <= 1)) {
+    throw new Error(`plan "${planId}" rateLimits.softLimitRatio must be a number in (0, 1]`);
+  }
 }
 
 /** Moderation settings are optional; when set, a token limit is a positive integer and the policy block or flag. */

@@ -5,10 +5,11 @@ import type { Principal } from '../../../libs/auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { DomainError } from '../../../libs/errors/domain-error.js';
 import { hashApiKey, looksLikeApiKey } from '../domain/api-key.js';
-import { verifyPassword } from '../domain/password.js';
+import { verifyAgainstNoPassword, verifyPassword } from '../domain/password.js';
 import { PlanCatalog } from '../domain/plan-catalog.js';
 import { assertActive, type User } from '../domain/user.js';
 import { UserRepository } from '../repository/user.repository.js';
+import { LoginThrottle } from './login-throttle.js';
 import { PrincipalCache } from './principal-cache.js';
 
 interface TokenClaims {
@@ -32,15 +33,21 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly plans: PlanCatalog,
     private readonly principals: PrincipalCache,
+    private readonly loginThrottle: LoginThrottle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async login(email: string, password: string): Promise<IssuedToken> {
+    await this.loginThrottle.assertMayTry(email);
     const user = await this.users.findByEmail(email);
-    // Same answer for an unknown email and a wrong password: do not reveal which accounts exist.
-    if (!user?.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
+    // Same answer, and the same scrypt work, for an unknown email and a wrong password: which accounts exist
+    // shows neither in the answer nor in its timing.
+    const valid = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyAgainstNoPassword(password);
+    if (!user || !valid) {
+      await this.loginThrottle.recordFailure(email);
       throw unauthenticated('wrong email or password');
     }
+    await this.loginThrottle.recordSuccess(email);
     assertActive(user);
     return this.issue(user, this.config.jwtTtlSeconds);
   }

@@ -1,17 +1,17 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
+import { QueryInt } from '../../../libs/http/query-int.js';
 import { FlagsService } from '../service/flags.service.js';
 
 class FlagsQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID() userId?: string;
   @ApiPropertyOptional({ example: 'repeated_message' }) @IsOptional() @IsString() @MaxLength(64) kind?: string;
-  @ApiPropertyOptional({ description: 'at least this severity' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10) severity?: number;
+  @ApiPropertyOptional({ description: 'at least this severity' }) @IsOptional() @QueryInt() @Min(0) @Max(10) severity?: number;
   @ApiPropertyOptional() @IsOptional() @IsISO8601() from?: string;
   @ApiPropertyOptional() @IsOptional() @IsISO8601() to?: string;
-  @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @QueryInt() @Min(1) @Max(200) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
 }
 

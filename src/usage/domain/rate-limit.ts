@@ -41,6 +41,9 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
+/** Past this fraction of a window a request is still served, with a warning. */
+export const DEFAULT_RATE_SOFT_LIMIT_RATIO = 0.8;
+
 export function planWindows(limits: RateLimits): RateWindow[] {
   return [
     { name: 'minute', limit: limits.perMinute, ttlMs: MINUTE_MS },
@@ -86,6 +89,21 @@ export function rateLimitStatus(verdict: RateVerdict): RateLimitStatus {
  */
 export function retryAfterSeconds(verdict: RateVerdict): number {
   return Math.max(1, rateLimitStatus(verdict).resetSeconds);
+}
+
+/**
+ * The soft limit: one warning per window whose count, this request included, reached `ratio` of its limit
+ * (a window of 20 at 0.8 warns from the 16th request on). Only for an allowed request: a refusal says more.
+ */
+export function softLimitWarnings(verdict: RateVerdict, ratio = DEFAULT_RATE_SOFT_LIMIT_RATIO): string[] {
+  if (!verdict.allowed) return [];
+  const warnings: string[] = [];
+  for (const { window, hits, resetMs } of verdict.windows) {
+    if (hits >= Math.ceil(ratio * window.limit)) {
+      warnings.push(`${hits} of ${window.limit} requests per ${window.name} used; the window resets in ${toSeconds(resetMs)} s`);
+    }
+  }
+  return warnings;
 }
 
 function remaining(usage: WindowUsage): number {

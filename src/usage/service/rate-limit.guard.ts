@@ -5,7 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { DomainError } from '../../../libs/errors/domain-error.js';
-import { planWindows, rateLimitStatus, retryAfterSeconds, type RateWindow } from '../domain/rate-limit.js';
+import { addRequestWarnings } from '../../../libs/http/request-warnings.js';
+import { planWindows, rateLimitStatus, retryAfterSeconds, softLimitWarnings, type RateWindow } from '../domain/rate-limit.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 
 /**
@@ -36,9 +37,10 @@ export class RateLimitGuard extends ThrottlerGuard {
     const req = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     const isPublic = this.isPublic(context);
     if (isPublic && limit === 0) return true;
-    const windows: RateWindow[] = isPublic ? [{ name: 'minute', limit, ttlMs: ttl }] : planWindows(this.callerOf(req).plan.rateLimits);
+    const limits = isPublic ? undefined : this.callerOf(req).plan.rateLimits;
+    const windows: RateWindow[] = limits ? planWindows(limits) : [{ name: 'minute', limit, ttlMs: ttl }];
     const key = generateKey(context, await getTracker(req, context), throttler.name ?? 'default');
-    return this.count(context, key, windows);
+    return this.count(context, key, windows, limits?.softLimitRatio);
   }
 
   /** The signed-in user when there is one, else the client address (IPv6 by /64, as the base class does). */
@@ -51,14 +53,21 @@ export class RateLimitGuard extends ThrottlerGuard {
     return tracker;
   }
 
-  private async count(context: ExecutionContext, key: string, windows: RateWindow[]): Promise<boolean> {
+  private async count(context: ExecutionContext, key: string, windows: RateWindow[], softLimitRatio: number | undefined): Promise<boolean> {
     const verdict = await this.counters.hit(key, windows);
     const status = rateLimitStatus(verdict);
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     void reply.header('X-RateLimit-Limit', String(status.limit));
     void reply.header('X-RateLimit-Remaining', String(status.remaining));
     void reply.header('X-RateLimit-Reset', String(status.resetSeconds));
-    if (verdict.allowed) return true;
+    if (verdict.allowed) {
+      const warnings = softLimitWarnings(verdict, softLimitRatio);
+      if (warnings.length > 0) {
+        void reply.header('X-RateLimit-Warning', warnings.join('; '));
+        addRequestWarnings(context.switchToHttp().getRequest<FastifyRequest>(), warnings);
+      }
+      return true;
+    }
     const retryAfter = retryAfterSeconds(verdict);
     throw new DomainError('RATE_LIMITED', `rate limit reached: ${status.limit} requests per ${status.window}; retry in ${retryAfter} s`, {
       'Retry-After': String(retryAfter),

@@ -3,6 +3,7 @@ import {
   planWindows,
   rateLimitStatus,
   retryAfterSeconds,
+  softLimitWarnings,
   tightestWindow,
   type RateWindow,
   type WindowUsage,
@@ -76,5 +77,22 @@ describe('Retry-After', () => {
 
   it('is at least one second', () => {
     expect(retryAfterSeconds({ allowed: false, windows: [usage(minute, 5, 0)] })).toBe(1);
+  });
+});
+
+describe('soft rate limits', () => {
+  const tenAMinute: RateWindow = { name: 'minute', limit: 10, ttlMs: 60_000 };
+  const verdict = (hits: number[], allowed = true) => ({ allowed, windows: [tenAMinute, hour].map((window, i) => ({ window, hits: hits[i]!, resetMs: 30_500 })) });
+
+  it('warns for each window at or past the ratio, counting this request', () => {
+    expect(softLimitWarnings(verdict([7, 7]))).toEqual([]);
+    expect(softLimitWarnings(verdict([8, 7]))).toEqual(['8 of 10 requests per minute used; the window resets in 31 s']);
+    expect(softLimitWarnings(verdict([8, 80]))).toHaveLength(2);
+    expect(softLimitWarnings(verdict([5, 7]), 0.5)).toEqual(['5 of 10 requests per minute used; the window resets in 31 s']);
+    expect(softLimitWarnings(verdict([10, 7]), 1)).toEqual(['10 of 10 requests per minute used; the window resets in 31 s']);
+  });
+
+  it('says nothing on a refusal (the 429 says it)', () => {
+    expect(softLimitWarnings(verdict([10, 100], false))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { QueryInt } from '../../../../libs/http/query-int.js';
 import { CONVERSATION_STATES, REQUESTABLE_STATES, type Conversation, type ConversationState, type RequestableState } from '../../domain/conversation.js';
 import type { Message } from '../../domain/message.js';
 import { IsConversationMetadata } from './metadata.validator.js';
@@ -31,7 +32,7 @@ export class ListConversationsQuery {
   @ApiPropertyOptional({ description: 'created at or after (ISO 8601)' }) @IsOptional() @IsISO8601() from?: string;
   @ApiPropertyOptional({ description: 'created at or before (ISO 8601)' }) @IsOptional() @IsISO8601() to?: string;
   @ApiPropertyOptional({ description: 'full text over the title and every message (web search syntax)' }) @IsOptional() @IsString() @Length(1, 200) q?: string;
-  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @QueryInt() @Min(1) @Max(100) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) cursor?: string;
 }
 

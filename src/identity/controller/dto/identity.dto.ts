@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, MaxLength } from 'class-validator';
-import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsOptional, IsString, Length, Max, Min, MaxLength } from 'class-validator';
+import { QueryInt } from '../../../../libs/http/query-int.js';
 import type { User } from '../../domain/user.js';
 import { ROLES, USER_STATUSES, type Role, type UserStatus } from '../../domain/user.js';
 
@@ -26,7 +26,7 @@ export class UpdateUserDto {
 }
 
 export class ListUsersQuery {
-  @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @QueryInt() @Min(1) @Max(200) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
   @ApiPropertyOptional({ enum: USER_STATUSES }) @IsOptional() @IsIn(USER_STATUSES) status?: UserStatus;
