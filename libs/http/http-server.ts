@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
@@ -38,7 +39,24 @@ export function createHttpAdapter(): FastifyAdapter {
     },
     // gus uses no Express-style middleware: middie's hook would run on every request for nothing.
     skipMiddie: true,
+    clientErrorHandler: answerUnparsableRequest,
   });
+}
+
+/**
+ * A request Node's HTTP parser refuses (headers over 16 KB, a malformed request line) never reaches Fastify's
+ * routes: it is answered here, in gus's error shape, and the connection is closed.
+ */
+function answerUnparsableRequest(error: Error & { code?: string }, socket: Duplex): void {
+  if (socket.destroyed || !socket.writable) return;
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'REQUEST_HEADERS_TOO_LARGE', 'the request headers are larger than 16 KB']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'INVALID_REQUEST', 'the request did not arrive in time']
+        : [400, 'INVALID_REQUEST', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ statusCode: status, code, message, requestId: randomUUID() });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /**
