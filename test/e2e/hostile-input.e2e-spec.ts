@@ -92,6 +92,37 @@ describe('hostile input: generated requests over every route (PostgreSQL + Redis
     await simulator.stop();
   });
 
+  it('answers the inputs that once gave 500s with a 4xx and stores nothing (issue 9, point 5)', async () => {
+    const call = async (method: string, path: string, body?: string, type = 'application/json', caller = tokens.user) => {
+      const res = await fetch(gus.url + path, { method, headers: { 'content-type': type, ...(caller ? { authorization: `Bearer ${caller}` } : {}) }, body, signal: AbortSignal.timeout(HANG_MS) });
+      return { status: res.status, body: (await res.json()) as { code: string; message: string } };
+    };
+    const before = await gus.query<{ n: number }>('SELECT count(*)::int AS n FROM messages');
+    const conversations = await gus.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations');
+    // 3,000 nested arrays, unauthenticated; an unknown field nested 10,000 deep on a send and on chat completions.
+    expect(await call('POST', '/v1/auth/login', '['.repeat(3000) + ']'.repeat(3000), 'application/json', undefined)).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
+    const deep = (n: number) => `{"content":"hi","x":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`;
+    expect(await call('POST', `/v1/conversations/${ids.conversation}/messages`, deep(10_000))).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
+    expect(await call('POST', '/v1/chat/completions', `{"model":"llama3.2","messages":[{"role":"user","content":"hi"}],"x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`)).toMatchObject({ status: 400 });
+    // NUL in a query string.
+    for (const path of ['/v1/search/messages?q=%00', '/v1/conversations?q=a%00b', '/v1/conversations?model=%00', '/v1/admin/flags?kind=%00']) {
+      expect({ path, ...(await call('GET', path, undefined, 'application/json', tokens.admin)) }).toMatchObject({ path, status: 400, body: { code: 'INVALID_REQUEST' } });
+    }
+    // Lone surrogates in metadata values or keys.
+    for (const body of ['{"metadata":{"k":"\\ud800"}}', '{"metadata":{"\\udfff":"v"}}']) {
+      expect(await call('POST', '/v1/conversations', body)).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
+    }
+    // Form-encoded and plain-text bodies no longer create an empty conversation.
+    expect(await call('POST', '/v1/conversations', 'title=x', 'application/x-www-form-urlencoded')).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    expect(await call('POST', '/v1/conversations', '{"title":"x"}', 'text/plain')).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    // A user-supplied system prompt is limited like a message: up to GUS_MAX_MESSAGE_CHARS, else MESSAGE_TOO_LONG.
+    const longPrompt = await call('POST', '/v1/conversations', JSON.stringify({ systemPrompt: 'be brief. '.repeat(3300) }));
+    expect(longPrompt).toMatchObject({ status: 400, body: { code: 'MESSAGE_TOO_LONG' } });
+    expect((await call('POST', '/v1/conversations', JSON.stringify({ systemPrompt: 'be brief. '.repeat(2500) }))).status).toBe(201); // 25,000 characters
+    expect(await gus.query('SELECT count(*)::int AS n FROM messages')).toEqual(before);
+    expect(await gus.query('SELECT count(*)::int AS n FROM conversations')).toEqual([{ n: conversations[0]!.n + 1 }]);
+  });
+
   it('answers every one with a 2xx, 3xx or 4xx in the error shape, promptly, without growing without bound', async () => {
     expect(routes.length).toBeGreaterThan(25);
     const rssBefore = await residentMemory(gus.url);
