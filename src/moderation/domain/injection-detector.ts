@@ -213,6 +213,11 @@ function payloadSignals(text: ScreeningText, depth: number, budget: DecodingBudg
   return signals;
 }
 
+/** The detection with one more signal (a guard model's verdict), scored again. */
+export function withSignal(detection: InjectionDetection, signal: InjectionSignal): InjectionDetection {
+  return toDetection([...detection.signals, signal]);
+}
+
 /**
  * Combines signals, counting each rule once at its highest weight. Kinds are independent evidence
  * (1 − Π(1 − k)); rules of one kind often read the same words, so beyond the strongest each counts half.
