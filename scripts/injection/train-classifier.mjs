@@ -20,7 +20,7 @@ const EPOCHS = Number(process.env.EPOCHS ?? 12);
 const LEARNING_RATE = Number(process.env.LEARNING_RATE ?? 0.2);
 const L2 = Number(process.env.L2 ?? 1e-4);
 /** What an intent feature (concepts of the multilingual lexicon, intent-features.ts) counts for beside an n-gram; 0: none. */
-const INTENT_WEIGHT = Number(process.env.INTENT_WEIGHT ?? 0);
+const INTENT_WEIGHT = Number(process.env.INTENT_WEIGHT ?? 16);
 /** Weights are stored as 16-bit integers times this. */
 const SCALE = 1 / 4096;
 const OUTPUT = 'config/injection-classifier.json';
@@ -131,6 +131,19 @@ function tuneCombination() {
   }
   const mean = (values) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
   console.log(`detector macro recall ${mean(recalls).toFixed(3)}, macro false positives ${mean(alarms).toFixed(4)} (without tensor-trust's defensive prompts, which no other source resembles)`);
+  // The same macro figures for other operating points (where the classifier alone reaches the threshold).
+  for (const alone of [0.7, 0.75, 0.8, 0.85, 0.9, 0.95]) {
+    const r = [];
+    const f = [];
+    for (const source of perSource.keys()) {
+      const items = examples.filter((item) => item.source === source);
+      const attacksOf = items.filter((item) => item.y === 1);
+      const benignOf = items.filter((item) => item.y === 0);
+      if (attacksOf.length) r.push(attacksOf.filter((item) => suspected(item, CLASSIFIER_FLOOR, alone)).length / attacksOf.length);
+      if (benignOf.length && source !== 'tensor-trust') f.push(benignOf.filter((item) => suspected(item, CLASSIFIER_FLOOR, alone)).length / benignOf.length);
+    }
+    console.log(`operating point alone=${alone}: macro recall ${mean(r).toFixed(3)}, macro false positives ${mean(f).toFixed(4)}, worst ${Math.max(...f).toFixed(3)}`);
+  }
   const rulesOnly = [attacks.filter((i) => i.ruleScore >= INJECTION_THRESHOLD).length / attacks.length, benign.filter((i) => i.ruleScore >= INJECTION_THRESHOLD).length / benign.length];
   console.log(`rules alone: recall ${rulesOnly[0].toFixed(3)}, false positives ${rulesOnly[1].toFixed(4)}`);
   console.log('floor alone  recall  false-positives  worst-benign-source');
