@@ -60,6 +60,8 @@ export interface PlanBudgets {
   fallback: number;
 }
 
+const spotlightingOn = (principal: Principal): boolean => principal.plan.spotlighting !== undefined && principal.plan.spotlighting !== 'off';
+
 /** How a `tool` message of the OpenAI-compatible route opens the user turn it becomes. */
 export const TOOL_OUTPUT_HEADING = 'Tool output:';
 
@@ -117,9 +119,10 @@ export class ContextBuilder {
       if (summary) built = fitContext(system, summary, branch, budget);
       if (!summary || summary.distance > 0) this.summaries.request(conversation.id, firstLeftOut, model.id);
     }
-    const spotlit = await this.spotlight(built, principal);
-    this.assertFits(spotlit.built.tokens, budget, window, principal, model);
-    return { prompt: { ...spotlit.built, window, systemLayers: composed?.applied ?? [], canary, systemFingerprint: this.fingerprintOf(composed), spotlighting: spotlit.record }, parent, newMessage };
+    const spotlit = spotlightingOn(principal) ? await this.spotlight(built, principal) : null;
+    if (spotlit) built = spotlit.built;
+    this.assertFits(built.tokens, budget, window, principal, model);
+    return { prompt: { ...built, window, systemLayers: composed?.applied ?? [], canary, systemFingerprint: this.fingerprintOf(composed), spotlighting: spotlit?.record ?? null }, parent, newMessage };
   }
 
   /**
@@ -137,7 +140,10 @@ export class ContextBuilder {
     format?: 'json';
   }): Promise<TurnPrompt & { included: number; newestTokens: number }> {
     const { principal, model } = request;
-    const history = request.history.map((message) => (message.role === 'tool' ? { role: 'user' as const, content: `${TOOL_OUTPUT_HEADING}\n${message.content}` } : { role: message.role, content: message.content }));
+    // Tool output becomes a user turn (a copy of the history only when there is some).
+    const history = request.history.some((message) => message.role === 'tool')
+      ? request.history.map((message) => (message.role === 'tool' ? { role: 'user' as const, content: `${TOOL_OUTPUT_HEADING}\n${message.content}` } : { role: message.role, content: message.content }))
+      : (request.history as Array<{ role: 'user' | 'assistant'; content: string }>);
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
     const budget = budgetOf(window);
     const composed = this.compose(principal, model, null, request.requestSystemPrompt, request.format);
@@ -160,14 +166,18 @@ export class ContextBuilder {
       parent = draft;
       return draft;
     });
-    const fitted = fitContext(system, null, branch, budget);
-    // Which prompt messages are tool output (material whole): the kept messages are the newest of the branch.
-    const toolTurns = new Set<number>();
-    const firstKept = fitted.messages.length - (branch.length - fitted.leftOut);
-    for (let i = firstKept; i < fitted.messages.length; i++) if (request.history[from + fitted.leftOut + i - firstKept]!.role === 'tool') toolTurns.add(i);
-    const { built, record } = await this.spotlight(fitted, principal, toolTurns);
+    let built = fitContext(system, null, branch, budget);
+    let spotlit: { built: BuiltContext; record: SpotlightingRecord | null } | null = null;
+    if (spotlightingOn(principal)) {
+      // Which prompt messages are tool output (material whole): the kept messages are the newest of the branch.
+      const toolTurns = new Set<number>();
+      const firstKept = built.messages.length - (branch.length - built.leftOut);
+      for (let i = firstKept; i < built.messages.length; i++) if (request.history[from + built.leftOut + i - firstKept]!.role === 'tool') toolTurns.add(i);
+      spotlit = await this.spotlight(built, principal, toolTurns);
+      built = spotlit.built;
+    }
     this.assertFits(built.tokens, budget, window, principal, model);
-    return { ...built, leftOut: built.leftOut + from, includedIds: [], window, systemLayers: composed?.applied ?? [], canary, systemFingerprint: this.fingerprintOf(composed), spotlighting: record, included: branch.length - built.leftOut, newestTokens: counted[history.length - 1] ?? 0 };
+    return { ...built, leftOut: built.leftOut + from, includedIds: [], window, systemLayers: composed?.applied ?? [], canary, systemFingerprint: this.fingerprintOf(composed), spotlighting: spotlit?.record ?? null, included: branch.length - built.leftOut, newestTokens: counted[history.length - 1] ?? 0 };
   }
 
   /** systemTurn for layers a client may have written at length (counted without holding the event loop). */
@@ -195,7 +205,7 @@ export class ContextBuilder {
    */
   private async spotlight(built: BuiltContext, principal: Principal, toolTurns?: ReadonlySet<number>): Promise<{ built: BuiltContext; record: SpotlightingRecord | null }> {
     const mode = principal.plan.spotlighting;
-    if (mode === undefined || mode === 'off') return { built, record: null };
+    if (mode === undefined || mode === 'off') return { built, record: null }; // callers check spotlightingOn first
     const record: SpotlightingRecord = { mode, messages: 0, parts: 0, chars: 0 };
     let tokens = built.tokens;
     const messages = [];
@@ -241,7 +251,7 @@ export class ContextBuilder {
       conversation: conversationPrompt,
       request: requestPrompt,
       control: format === 'json' ? JSON_CONTROL_INSTRUCTION : null,
-      spotlighting: principal.plan.spotlighting && principal.plan.spotlighting !== 'off' ? SPOTLIGHTING_INSTRUCTIONS[principal.plan.spotlighting] : null,
+      spotlighting: spotlightingOn(principal) ? SPOTLIGHTING_INSTRUCTIONS[principal.plan.spotlighting as 'delimit' | 'datamark'] : null,
     });
   }
 
