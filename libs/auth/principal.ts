@@ -17,6 +17,14 @@ export interface PlanPolicy {
   maxMessageTokens?: number;
   /** A suspected prompt injection is refused (`block`, 400 PROMPT_INJECTION) or let through and flagged. Unset: block. */
   injectionPolicy?: InjectionPolicy;
+  /**
+   * Pasted material (documents, e-mails, web pages, tool output) in the prompt is marked as data: between
+   * delimiters (`delimit`), or delimited with every space replaced by a mark (`datamark`), with a system-layer
+   * instruction saying so. Unset: off.
+   */
+  spotlighting?: SpotlightingMode;
+  /** A guard model that judges user messages beside the detector. Unset: never. */
+  guard?: GuardPolicy;
   /** Suspend a user whose abuse flags (weighted by severity) reach `suspendAfter` within `windowMinutes`. */
   abuse?: { suspendAfter: number; windowMinutes: number };
   /** Write this plan's users' redacted request and response payloads to the audit table (opt-in). */
@@ -34,6 +42,22 @@ export interface TokenQuotas {
 }
 
 export type InjectionPolicy = 'block' | 'flag';
+
+export type SpotlightingMode = 'off' | 'delimit' | 'datamark';
+
+/** When and how a plan's messages are judged by a guard model (a catalogue entry marked `guard`). */
+export interface GuardPolicy {
+  /** never; only for messages whose detector score is in `band` (uncertain); or for every message (always). */
+  mode: 'never' | 'uncertain' | 'always';
+  /** The guard model's catalogue id. */
+  model: string;
+  /** How long the guard may take; past it, `onError` decides. Default 1500. */
+  timeoutMs?: number;
+  /** A guard that fails or times out lets the message through (fail-open) or refuses it (fail-closed). Default allow. */
+  onError?: 'allow' | 'block';
+  /** Detector scores [lo, hi) that count as uncertain. Default [0.15, 0.5). */
+  band?: [number, number];
+}
 
 /** Request rate limits of a plan (fixed windows of a minute, an hour and a day). */
 export interface RateLimits {

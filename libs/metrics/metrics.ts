@@ -63,6 +63,26 @@ export function recordFlag(kind: string): void {
   moderationFlags.inc({ kind });
 }
 
+export const guardDuration = new Histogram({
+  name: 'gus_guard_duration_seconds',
+  help: 'Guard model calls (a user message judged beside the injection detector) by guard model and verdict',
+  labelNames: ['model', 'verdict'] as const,
+  buckets: MODEL_BUCKETS,
+  registers: [metricsRegistry],
+});
+
+export const guardVerdicts = new Counter({
+  name: 'gus_guard_verdicts_total',
+  help: 'Guard model verdicts (safe, unsafe, error, timeout) by guard model and what the turn did (allowed, flagged, blocked)',
+  labelNames: ['model', 'verdict', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export function recordGuardVerdict(model: string, verdict: string, outcome: string, latencyMs: number): void {
+  guardDuration.observe({ model, verdict }, latencyMs / 1000);
+  guardVerdicts.inc({ model, verdict, outcome });
+}
+
 /** One model call's figures as they come: time to first token, tokens, latency by outcome. */
 export interface ModelCallObservation {
   delta(): void;

@@ -26,6 +26,7 @@ const SOURCES = {
   'awesome-chatgpt-prompts': { repo: 'Beelzabi/awesome-chatgpt-prompts', commit: '551c5b77340f58a1637b53ada2292d8c79692818', licence: 'CC0-1.0 (a fork of f/awesome-chatgpt-prompts)', split: 'train' },
   fastchat: { repo: 'lm-sys/FastChat', commit: '0e6d3e4beaab66f4d3f93db72541a4abab8af28d', licence: 'Apache-2.0', split: 'train' },
   giskard: { repo: 'Giskard-AI/prompt-injections', commit: 'ce50a549dadc46b48c931250d2dd71d5f003c0c2', licence: 'MIT (its PromptInject part MIT, its garak part Apache-2.0)', split: 'train' },
+  jailbreakbench: { repo: 'JailbreakBench/artifacts', commit: '909e68c01d94222b8ad2e397a017e2e12e2adb73', licence: 'MIT', split: 'train' },
   'gus-multilingual': { repo: '(written for gus: scripts/injection/multilingual-phrases.mjs)', commit: '-', licence: 'CC0-1.0', split: 'train' },
   'synthetic-indirect': { repo: '(built here from the training sources above and the gus corpus)', commit: '-', licence: 'as its parts', split: 'train' },
   cyberseceval: { repo: 'meta-llama/PurpleLlama', commit: '4be64c3a24442b51c76175e6ec67722cc3f5fe38', licence: 'MIT (CybersecurityBenchmarks/LICENSE)', split: 'held-out' },
@@ -227,6 +228,25 @@ function giskard() {
   return rows.filter((row) => row[prompt]).map((row) => item(row[prompt], 'attack', row[group] === 'Jailbreak' ? 'jailbreak' : 'hijack', 'giskard'));
 }
 
+/**
+ * JailbreakBench's attack artifacts: PAIR's persuasion, role-play and hypothetical-scenario prompts (written by an
+ * attacker model, none alike), and samples of the AIM template (JBC) and of the random-search template. The
+ * adversarial-suffix attacks (GCG, DSN) are left out: they are a harmful request plus noise, and would teach the
+ * classifier that asking for harmful content is an injection.
+ */
+function jailbreakbench() {
+  const prompts = (path) => JSON.parse(read('jailbreakbench', path)).jailbreaks.map((row) => row.prompt).filter(Boolean);
+  const models = ['gpt-3.5-turbo-1106', 'gpt-4-0125-preview', 'llama-2-7b-chat-hf', 'vicuna-13b-v1.5'];
+  const pair = models.flatMap((model) => prompts(`attack-artifacts/PAIR/black_box/${model}.json`));
+  const aim = sample(models.flatMap((model) => prompts(`attack-artifacts/JBC/manual/${model}.json`)), 12, 43);
+  const randomSearch = sample(models.flatMap((model) => prompts(`attack-artifacts/prompt_with_random_search/black_box/${model}.json`)), 24, 47);
+  return [
+    ...pair.map((text) => item(text, 'attack', 'persuasion-role-play', 'jailbreakbench')),
+    ...aim.map((text) => item(text, 'attack', 'persona-template', 'jailbreakbench')),
+    ...randomSearch.map((text) => item(text, 'attack', 'rule-template', 'jailbreakbench')),
+  ];
+}
+
 /** Openers × tasks in 21 languages (scripts/injection/multilingual-phrases.mjs): attacks and the same languages' ordinary requests. */
 function gusMultilingual() {
   const items = [];
@@ -353,7 +373,7 @@ function shingles(text) {
 }
 
 // ── Build ──────────────────────────────────────────────────────────────────────────────────────────────────
-const builders = { garak, 'tensor-trust': tensorTrust, bipia, 'self-instruct': selfInstruct, gsm8k, 'awesome-chatgpt-prompts': awesomeChatgptPrompts, fastchat, giskard, 'gus-multilingual': gusMultilingual, cyberseceval, 'cyberseceval-frr': cybersecevalFrr, promptmap, 'arena-hard': arenaHard, 'alpaca-eval': alpacaEval, 'owasp-llm01': owasp };
+const builders = { garak, 'tensor-trust': tensorTrust, bipia, 'self-instruct': selfInstruct, gsm8k, 'awesome-chatgpt-prompts': awesomeChatgptPrompts, fastchat, giskard, jailbreakbench, 'gus-multilingual': gusMultilingual, cyberseceval, 'cyberseceval-frr': cybersecevalFrr, promptmap, 'arena-hard': arenaHard, 'alpaca-eval': alpacaEval, 'owasp-llm01': owasp };
 const bySource = {};
 for (const [source, build] of Object.entries(builders)) {
   const seen = new Set();

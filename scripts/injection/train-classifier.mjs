@@ -12,13 +12,15 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { InjectionClassifier } from '../../dist/src/moderation/domain/injection-classifier.js';
-import { classifierWeight, detectInjection, INJECTION_THRESHOLD } from '../../dist/src/moderation/domain/injection-detector.js';
+import { CLASSIFIER_ALONE, CLASSIFIER_FLOOR, classifierWeight, detectInjection, INJECTION_THRESHOLD } from '../../dist/src/moderation/domain/injection-detector.js';
 import { toScreeningText } from '../../dist/src/moderation/domain/screening-text.js';
 
 const BUCKETS = 1 << 18;
 const EPOCHS = Number(process.env.EPOCHS ?? 12);
 const LEARNING_RATE = Number(process.env.LEARNING_RATE ?? 0.2);
 const L2 = Number(process.env.L2 ?? 1e-4);
+/** What an intent feature (concepts of the multilingual lexicon, intent-features.ts) counts for beside an n-gram; 0: none. */
+const INTENT_WEIGHT = Number(process.env.INTENT_WEIGHT ?? 16);
 /** Weights are stored as 16-bit integers times this. */
 const SCALE = 1 / 4096;
 const OUTPUT = 'config/injection-classifier.json';
@@ -39,7 +41,7 @@ for (const source of trainingSources) {
 }
 for (const entry of JSON.parse(readFileSync('test/fixtures/prompt-injection-corpus.json', 'utf8')).items) examples.push({ ...entry, source: 'gus-corpus' });
 
-const featurizer = new InjectionClassifier({ buckets: BUCKETS, bias: 0, weights: new Float32Array(BUCKETS) });
+const featurizer = new InjectionClassifier({ buckets: BUCKETS, bias: 0, weights: new Float32Array(BUCKETS), intentWeight: INTENT_WEIGHT });
 const started = performance.now();
 for (const example of examples) {
   const text = toScreeningText(example.text);
@@ -94,7 +96,7 @@ function train(items) {
       bias -= (LEARNING_RATE * gradient) / Math.sqrt(biasSquares);
     }
   }
-  return { buckets: BUCKETS, bias, weights };
+  return { buckets: BUCKETS, bias, weights, intentWeight: INTENT_WEIGHT };
 }
 
 function probabilities(model, items) {
@@ -111,6 +113,37 @@ function tuneCombination() {
   const attacks = examples.filter((item) => item.y === 1);
   const benign = examples.filter((item) => item.y === 0);
   const suspected = (item, floor, alone) => 1 - (1 - item.ruleScore) * (1 - classifierWeight(item.outOfFold, floor, alone)) >= INJECTION_THRESHOLD;
+  // Per source, the detector as shipped (CLASSIFIER_FLOOR / CLASSIFIER_ALONE): what a collection never trained on gets.
+  const shipped = (item) => suspected(item, CLASSIFIER_FLOOR, CLASSIFIER_ALONE);
+  const perSource = new Map();
+  for (const item of examples) {
+    const entry = perSource.get(item.source) ?? { attacks: 0, caught: 0, benign: 0, alarms: 0 };
+    if (item.y === 1) (entry.attacks++, shipped(item) && entry.caught++);
+    else (entry.benign++, shipped(item) && entry.alarms++);
+    perSource.set(item.source, entry);
+  }
+  const recalls = [];
+  const alarms = [];
+  for (const [source, entry] of perSource) {
+    if (entry.attacks) recalls.push(entry.caught / entry.attacks);
+    if (entry.benign && source !== 'tensor-trust') alarms.push(entry.alarms / entry.benign);
+    console.log(`detector ${source.padEnd(26)} recall ${entry.attacks ? (entry.caught / entry.attacks).toFixed(3) : '  -  '}  false positives ${entry.benign ? (entry.alarms / entry.benign).toFixed(3) : '-'}`);
+  }
+  const mean = (values) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  console.log(`detector macro recall ${mean(recalls).toFixed(3)}, macro false positives ${mean(alarms).toFixed(4)} (without tensor-trust's defensive prompts, which no other source resembles)`);
+  // The same macro figures for other operating points (where the classifier alone reaches the threshold).
+  for (const alone of [0.7, 0.75, 0.8, 0.85, 0.9, 0.95]) {
+    const r = [];
+    const f = [];
+    for (const source of perSource.keys()) {
+      const items = examples.filter((item) => item.source === source);
+      const attacksOf = items.filter((item) => item.y === 1);
+      const benignOf = items.filter((item) => item.y === 0);
+      if (attacksOf.length) r.push(attacksOf.filter((item) => suspected(item, CLASSIFIER_FLOOR, alone)).length / attacksOf.length);
+      if (benignOf.length && source !== 'tensor-trust') f.push(benignOf.filter((item) => suspected(item, CLASSIFIER_FLOOR, alone)).length / benignOf.length);
+    }
+    console.log(`operating point alone=${alone}: macro recall ${mean(r).toFixed(3)}, macro false positives ${mean(f).toFixed(4)}, worst ${Math.max(...f).toFixed(3)}`);
+  }
   const rulesOnly = [attacks.filter((i) => i.ruleScore >= INJECTION_THRESHOLD).length / attacks.length, benign.filter((i) => i.ruleScore >= INJECTION_THRESHOLD).length / benign.length];
   console.log(`rules alone: recall ${rulesOnly[0].toFixed(3)}, false positives ${rulesOnly[1].toFixed(4)}`);
   console.log('floor alone  recall  false-positives  worst-benign-source');
@@ -166,8 +199,9 @@ if (cv && randomFolds) {
   const counts = {};
   for (const item of examples) counts[item.source] = (counts[item.source] ?? 0) + 1;
   const file = {
-    format: 'gus-injection-classifier/1',
+    format: INTENT_WEIGHT > 0 ? 'gus-injection-classifier/2' : 'gus-injection-classifier/1',
     buckets: BUCKETS,
+    ...(INTENT_WEIGHT > 0 ? { intentWeight: INTENT_WEIGHT } : {}),
     bias: Number(model.bias.toFixed(6)),
     scale: SCALE,
     weights: Buffer.from(quantised.buffer).toString('base64'),

@@ -4,14 +4,24 @@ import type { InjectionDetection } from './domain/injection-detector.js';
 import type { InputScreening } from './domain/input-policy.js';
 import type { MeasuredMessage } from './domain/message-policy.js';
 import { DomainError } from '../../libs/errors/domain-error.js';
-import { PromptInjectionError } from './domain/input-policy.js';
+import { recordGuardVerdict } from '../../libs/metrics/metrics.js';
+import { applyGuardVerdict, guardWanted, type GuardVerdict } from './domain/guard.js';
+import { DEFAULT_INJECTION_POLICY, PromptInjectionError } from './domain/input-policy.js';
 import { AbuseMonitor } from './service/abuse-monitor.service.js';
+import { GuardService } from './service/guard.service.js';
 import { MessageValidationService } from './service/message-validation.service.js';
 
 export type { InjectionDetection, InjectionSignal } from './domain/injection-detector.js';
 export type { InjectionSignalKind } from './domain/injection-rules.js';
 export { PromptInjectionError, type InputScreening } from './domain/input-policy.js';
 export type { MeasuredMessage } from './domain/message-policy.js';
+export type { GuardVerdict } from './domain/guard.js';
+
+/** A message the plan's guard model judged: the screening with its verdict joined, and the verdict. */
+export interface GuardedScreening {
+  screening: InputScreening;
+  verdict: GuardVerdict;
+}
 
 /**
  * The moderation context's public face: the checks user input passes before any model call.
@@ -24,6 +34,7 @@ export class ModerationFacade {
   constructor(
     private readonly validation: MessageValidationService,
     private readonly abuse: AbuseMonitor,
+    private readonly guard: GuardService,
   ) {}
 
   /** The checks that need nothing but the text (empty, too many characters): run before any other work. */
@@ -64,9 +75,39 @@ export class ModerationFacade {
     }
   }
 
+  /**
+   * The plan's guard model on a message the checks accepted, when the plan wants it for this message's score
+   * (mode always, or uncertain and the score in the plan's band): its verdict joins the score (unsafe → blocked or
+   * flagged by the injection policy); a guard that fails or times out lets the message through or refuses it (503),
+   * as the plan says. Null — nothing to await, nothing done — when the plan wants no guard for it.
+   */
+  guardMessage(principal: Principal, content: string, screening: InputScreening, conversationId: string | null = null): Promise<GuardedScreening> | null {
+    const policy = principal.plan.guard;
+    if (!guardWanted(policy, screening.injection)) return null;
+    return this.guard.judge(policy, content).then((verdict) => {
+      try {
+        const judged = applyGuardVerdict(screening, verdict, policy, principal.plan.injectionPolicy ?? DEFAULT_INJECTION_POLICY, 'message');
+        recordGuardVerdict(verdict.model, verdict.verdict, judged.outcome, verdict.latencyMs);
+        if (judged.screening.flagged && !screening.flagged) {
+          this.abuse.observeViolation(principal, conversationId, 'prompt_injection', { score: judged.screening.injection.score, signals: judged.screening.injection.signals.map((s) => s.rule) });
+        }
+        return { screening: judged.screening, verdict: { ...verdict, outcome: judged.outcome } };
+      } catch (error) {
+        recordGuardVerdict(verdict.model, verdict.verdict, 'blocked', verdict.latencyMs);
+        this.observeRefusal(principal, conversationId, error);
+        throw error;
+      }
+    });
+  }
+
   /** A user-supplied system prompt (conversation or request layer): the same checks, but blank is allowed. */
   validateSystemPrompt(principal: Principal, text: string): InputScreening {
     return this.validation.validateSystemPrompt(principal, text);
+  }
+
+  /** An answer that began to reproduce the system prompt was cut: a `system_prompt_leak` flag (and abuse counting). */
+  observeSystemPromptLeak(principal: Principal, conversationId: string | null, evidence: { words: number; model: string }): void {
+    this.abuse.observeViolation(principal, conversationId, 'system_prompt_leak', evidence);
   }
 
   /** The detector alone, never throws: score in [0, 1] and the signals that fired (for metrics and flags). */

@@ -227,7 +227,7 @@ describe('OllamaSimulator’s OpenAI-compatible API (through the official openai
     it('applies the server-level failure modes to this API too', async () => {
       sim.setOptions({ failure: { mode: 'error', status: 500 } });
       await expect(openai.chat.completions.create({ model: MODEL, messages: user('a') })).rejects.toMatchObject({ status: 500, type: 'server_error' });
-      expect((await openai.models.list()).data).toHaveLength(3);
+      expect((await openai.models.list()).data).toHaveLength(DEFAULT_SIMULATED_MODELS.length);
 
       sim.setOptions({ failure: { mode: 'cut', afterTokens: 2 }, tokensPerSecond: 200 });
       const stream = await openai.chat.completions.create({ model: MODEL, messages: user('cut me'), stream: true });
@@ -271,7 +271,7 @@ describe('OllamaSimulator’s OpenAI-compatible API (through the official openai
       const right = new OpenAI({ baseURL: base, apiKey: 'sim-key', maxRetries: 0 });
       expect((await right.chat.completions.create({ model: MODEL, messages: user('hi') })).choices[0]!.finish_reason).toBe('stop');
       // The Ollama API is not guarded.
-      expect((await new Ollama({ host: guarded.url }).list()).models).toHaveLength(3);
+      expect((await new Ollama({ host: guarded.url }).list()).models).toHaveLength(DEFAULT_SIMULATED_MODELS.length);
     } finally {
       await guarded.stop();
     }

@@ -16,9 +16,11 @@ import { IdempotencyService } from '../service/idempotency.service.js';
 import { EventStream } from './turn-event-stream.js';
 
 class ChatMessageDto {
-  @ApiProperty({ enum: ['system', 'user', 'assistant'] }) @IsIn(['system', 'user', 'assistant']) role: 'system' | 'user' | 'assistant';
+  @ApiProperty({ enum: ['system', 'user', 'assistant', 'tool'] }) @IsIn(['system', 'user', 'assistant', 'tool']) role: 'system' | 'user' | 'assistant' | 'tool';
   @ApiProperty() @IsString() @MaxLength(1_000_000) content: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) name?: string;
+  /** A tool result's call id; tool results reach the model as data (pasted material), not as tool calls. */
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) tool_call_id?: string;
 }
 
 class ResponseFormatDto {

@@ -17,11 +17,21 @@ export interface TurnContext {
   /** For format json: whether the answer was one JSON object. */
   formatValid: boolean | null;
   /** The checks the user message passed (null when an answer was regenerated). */
-  validation?: { checks: string[]; injectionScore: number; flagged: boolean } | null;
+  validation?: {
+    checks: string[];
+    injectionScore: number;
+    flagged: boolean;
+    /** The plan's guard model, when it judged the message: its verdict, how long it took, what the turn did. */
+    guard?: { model: string; verdict: 'safe' | 'unsafe' | 'error' | 'timeout'; latencyMs: number; categories: string[]; outcome: 'allowed' | 'flagged' | 'blocked' };
+  } | null;
   /** The token limit the answer was given (the room reserved for it, or the client's smaller one). */
   maxTokens?: number;
   /** Why the answer ended: stop, length (its token limit) or content_filter (cut before repeating the system prompt). */
   finishReason?: 'stop' | 'length' | 'content_filter';
+  /** Set when the answer was cut: by its canary, or because it reproduced a long run of the system prompt. */
+  leak?: 'canary' | 'system-prompt';
+  /** Pasted material marked as data in the prompt (the plan's spotlighting): how, and how much. */
+  spotlighting?: { mode: 'delimit' | 'datamark'; messages: number; parts: number; chars: number } | null;
 }
 
 /** A node of the conversation tree. Assistant messages carry what their model call cost and how long it took. */

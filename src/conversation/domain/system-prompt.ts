@@ -1,5 +1,5 @@
 /** Where a system prompt layer comes from, in the order they are applied (PRODUCT.md §4). */
-export const SYSTEM_LAYERS = ['global', 'model', 'plan', 'conversation', 'request', 'control'] as const;
+export const SYSTEM_LAYERS = ['global', 'model', 'plan', 'conversation', 'request', 'control', 'spotlighting'] as const;
 export type SystemLayer = (typeof SYSTEM_LAYERS)[number];
 
 /** Instructions gus adds for a control option, checked on the answer. */

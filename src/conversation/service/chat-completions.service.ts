@@ -12,7 +12,7 @@ import { SendMessageService, answerLimit, type FinishReason, type TurnRequestCon
 
 export interface ChatCompletionRequest {
   model: string;
-  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  messages: Array<{ role: 'system' | 'user' | 'assistant' | 'tool'; content: string }>;
   format?: 'json';
   /** max_tokens / max_completion_tokens: the room reserved for the answer caps it anyway. */
   maxTokens?: number;
@@ -65,16 +65,19 @@ export class ChatCompletionsService {
     if (systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, systemPrompt);
     const model = this.llm.resolveModel(request.model);
     this.identity.assertMayUseModel(principal, model);
-    const history = request.messages.filter((m): m is { role: 'user' | 'assistant'; content: string } => m.role !== 'system');
+    const history = request.messages.filter((m): m is { role: 'user' | 'assistant' | 'tool'; content: string } => m.role !== 'system');
     const prompt = await this.contexts.buildStateless({ principal, model, requestSystemPrompt: systemPrompt, history, format: request.format });
     // What reaches the model is screened: the user messages of the prompt. Only the newest is this request's
     // own message (abuse detection watches it); the older ones are the client's copy of earlier turns.
     const included = history.slice(history.length - prompt.included);
     for (let i = 0; i < included.length; i++) {
       const message = included[i]!;
+      if (message.role === 'tool') this.moderation.screenEarlierMessage(principal, message.content); // tool output: screened as material
       if (message.role !== 'user') continue;
-      if (i === included.length - 1) this.moderation.validateUserMessage(principal, message.content, { tokens: prompt.newestTokens });
-      else this.moderation.screenEarlierMessage(principal, message.content);
+      if (i === included.length - 1) {
+        const guarded = this.moderation.guardMessage(principal, message.content, this.moderation.validateUserMessage(principal, message.content, { tokens: prompt.newestTokens }));
+        if (guarded) await guarded;
+      } else this.moderation.screenEarlierMessage(principal, message.content);
     }
     const id = randomUUID();
     const reservation = await this.usage.reserveTokens(principal, prompt.tokens + answerReserve(prompt.window));
@@ -88,8 +91,10 @@ export class ChatCompletionsService {
       format: request.format,
       signal: context.signal,
       canary: prompt.canary,
+      systemFingerprint: prompt.systemFingerprint,
       onDelta: (text) => context.listener?.delta?.(id, text),
     });
+    if (outcome.leak === 'system-prompt') this.moderation.observeSystemPromptLeak(principal, null, { words: outcome.leakWords, model: model.id });
     if (outcome.usage.totalTokens > 0) {
       try {
         await this.usage.recordTurn({

@@ -6,6 +6,8 @@ import { PROMPT_OVERHEAD_TOKENS, fitContext, messageCost, type BuiltContext } fr
 import type { Conversation } from '../domain/conversation.js';
 import { countsAsHistory, draftMessage, type Message } from '../domain/message.js';
 import { canaryLine, newCanary } from '../domain/canary.js';
+import { PromptFingerprint } from '../domain/prompt-echo.js';
+import { SPOTLIGHTING_INSTRUCTIONS, spotlight, type SpotlightingRecord } from '../domain/spotlighting.js';
 import { JSON_CONTROL_INSTRUCTION, composeSystemPrompt, type ComposedSystemPrompt, type SystemLayer } from '../domain/system-prompt.js';
 import { MessageRepository } from '../repository/message.repository.js';
 import { SystemPromptCatalog } from '../repository/system-prompt.file.js';
@@ -36,6 +38,10 @@ export interface TurnPrompt extends BuiltContext {
   systemLayers: SystemLayer[];
   /** Opens the system turn; an answer that repeats it is cut there. */
   canary: string;
+  /** The system layers' words (not the canary line): an answer that reproduces a long run of them is cut there. */
+  systemFingerprint: PromptFingerprint | null;
+  /** Pasted material marked as data in the prompt (the plan's spotlighting), or null. */
+  spotlighting: SpotlightingRecord | null;
 }
 
 export interface BuiltTurn {
@@ -54,6 +60,11 @@ export interface PlanBudgets {
   fallback: number;
 }
 
+const spotlightingOn = (principal: Principal): boolean => principal.plan.spotlighting !== undefined && principal.plan.spotlighting !== 'off';
+
+/** How a `tool` message of the OpenAI-compatible route opens the user turn it becomes. */
+export const TOOL_OUTPUT_HEADING = 'Tool output:';
+
 /** Token counts of system prompts by text: the layers repeat on every turn of a plan and model. */
 const MAX_CACHED_PROMPTS = 1000;
 
@@ -66,6 +77,7 @@ const MAX_CACHED_PROMPTS = 1000;
 export class ContextBuilder {
   private readonly budgets = new Map<string, PlanBudgets>();
   private readonly promptTokens = new Map<string, number>();
+  private readonly fingerprints = new Map<string, PromptFingerprint>();
 
   constructor(
     private readonly messages: MessageRepository,
@@ -107,8 +119,10 @@ export class ContextBuilder {
       if (summary) built = fitContext(system, summary, branch, budget);
       if (!summary || summary.distance > 0) this.summaries.request(conversation.id, firstLeftOut, model.id);
     }
+    const spotlit = spotlightingOn(principal) ? await this.spotlight(built, principal) : null;
+    if (spotlit) built = spotlit.built;
     this.assertFits(built.tokens, budget, window, principal, model);
-    return { prompt: { ...built, window, systemLayers: composed?.applied ?? [], canary }, parent, newMessage };
+    return { prompt: { ...built, window, systemLayers: composed?.applied ?? [], canary, systemFingerprint: this.fingerprintOf(composed), spotlighting: spotlit?.record ?? null }, parent, newMessage };
   }
 
   /**
@@ -121,10 +135,15 @@ export class ContextBuilder {
     principal: Principal;
     model: ModelSpec;
     requestSystemPrompt?: string;
-    history: Array<{ role: 'user' | 'assistant'; content: string }>;
+    /** A `tool` message (tool output a client pasted back) reaches the model as a user turn of pasted material. */
+    history: Array<{ role: 'user' | 'assistant' | 'tool'; content: string }>;
     format?: 'json';
   }): Promise<TurnPrompt & { included: number; newestTokens: number }> {
-    const { principal, model, history } = request;
+    const { principal, model } = request;
+    // Tool output becomes a user turn (a copy of the history only when there is some).
+    const history = request.history.some((message) => message.role === 'tool')
+      ? request.history.map((message) => (message.role === 'tool' ? { role: 'user' as const, content: `${TOOL_OUTPUT_HEADING}\n${message.content}` } : { role: message.role, content: message.content }))
+      : (request.history as Array<{ role: 'user' | 'assistant'; content: string }>);
     const window = Math.min(model.contextWindow ?? 4096, principal.plan.maxContextTokens);
     const budget = budgetOf(window);
     const composed = this.compose(principal, model, null, request.requestSystemPrompt, request.format);
@@ -147,9 +166,18 @@ export class ContextBuilder {
       parent = draft;
       return draft;
     });
-    const built = fitContext(system, null, branch, budget);
+    let built = fitContext(system, null, branch, budget);
+    let spotlit: { built: BuiltContext; record: SpotlightingRecord | null } | null = null;
+    if (spotlightingOn(principal)) {
+      // Which prompt messages are tool output (material whole): the kept messages are the newest of the branch.
+      const toolTurns = new Set<number>();
+      const firstKept = built.messages.length - (branch.length - built.leftOut);
+      for (let i = firstKept; i < built.messages.length; i++) if (request.history[from + built.leftOut + i - firstKept]!.role === 'tool') toolTurns.add(i);
+      spotlit = await this.spotlight(built, principal, toolTurns);
+      built = spotlit.built;
+    }
     this.assertFits(built.tokens, budget, window, principal, model);
-    return { ...built, leftOut: built.leftOut + from, includedIds: [], window, systemLayers: composed?.applied ?? [], canary, included: branch.length - built.leftOut, newestTokens: counted[history.length - 1] ?? 0 };
+    return { ...built, leftOut: built.leftOut + from, includedIds: [], window, systemLayers: composed?.applied ?? [], canary, systemFingerprint: this.fingerprintOf(composed), spotlighting: spotlit?.record ?? null, included: branch.length - built.leftOut, newestTokens: counted[history.length - 1] ?? 0 };
   }
 
   /** systemTurn for layers a client may have written at length (counted without holding the event loop). */
@@ -171,6 +199,44 @@ export class ContextBuilder {
     return { content: head + composed.content, tokens: this.llm.countTokens(head) + layers };
   }
 
+  /**
+   * The plan's spotlighting: pasted material in the prompt's user messages marked as data (domain/spotlighting.ts).
+   * Only messages that hold some are changed, and only they are counted again.
+   */
+  private async spotlight(built: BuiltContext, principal: Principal, toolTurns?: ReadonlySet<number>): Promise<{ built: BuiltContext; record: SpotlightingRecord | null }> {
+    const mode = principal.plan.spotlighting;
+    if (mode === undefined || mode === 'off') return { built, record: null }; // callers check spotlightingOn first
+    const record: SpotlightingRecord = { mode, messages: 0, parts: 0, chars: 0 };
+    let tokens = built.tokens;
+    const messages = [];
+    for (const [index, message] of built.messages.entries()) {
+      const whole = toolTurns?.has(index) ? [{ start: TOOL_OUTPUT_HEADING.length + 1, end: message.content.length }] : undefined;
+      const marked = message.role === 'user' ? spotlight(message.content, mode, whole) : null;
+      if (!marked) {
+        messages.push(message);
+        continue;
+      }
+      tokens += (await this.llm.countTokensAsync(marked.content)) - (await this.llm.countTokensAsync(message.content));
+      record.messages++;
+      record.parts += marked.parts;
+      record.chars += marked.chars;
+      messages.push({ ...message, content: marked.content });
+    }
+    return record.messages === 0 ? { built, record: null } : { built: { ...built, messages, tokens }, record };
+  }
+
+  /** The layers repeat on every turn of a plan and model: each text is read into a fingerprint once. */
+  private fingerprintOf(composed: ComposedSystemPrompt | null): PromptFingerprint | null {
+    if (!composed) return null;
+    let fingerprint = this.fingerprints.get(composed.content);
+    if (!fingerprint) {
+      if (this.fingerprints.size >= MAX_CACHED_PROMPTS) this.fingerprints.clear();
+      fingerprint = new PromptFingerprint(composed.content);
+      this.fingerprints.set(composed.content, fingerprint);
+    }
+    return fingerprint;
+  }
+
   private rememberPromptTokens(content: string, tokens: number): number {
     if (this.promptTokens.size >= MAX_CACHED_PROMPTS) this.promptTokens.clear();
     this.promptTokens.set(content, tokens);
@@ -185,6 +251,7 @@ export class ContextBuilder {
       conversation: conversationPrompt,
       request: requestPrompt,
       control: format === 'json' ? JSON_CONTROL_INSTRUCTION : null,
+      spotlighting: spotlightingOn(principal) ? SPOTLIGHTING_INSTRUCTIONS[principal.plan.spotlighting as 'delimit' | 'datamark'] : null,
     });
   }
 

@@ -3,6 +3,7 @@ import { DomainError } from '../../../libs/errors/domain-error.js';
 import type { ChatMessage, LlmFacade, ModelSpec } from '../../llm/llm.facade.js';
 import { CanaryGate } from '../domain/canary.js';
 import type { MessageStatus } from '../domain/message.js';
+import { PromptEchoGate, type PromptFingerprint } from '../domain/prompt-echo.js';
 
 export interface TurnUsage {
   promptTokens: number;
@@ -16,8 +17,12 @@ export interface TurnUsage {
 /** How one model call went: what it produced, how long it took, and how it ended. */
 export interface ModelCallOutcome {
   text: string;
-  /** The answer began to repeat the system prompt (its canary) and was cut there. */
+  /** The answer began to repeat the system prompt (its canary, or a long run of its words) and was cut there. */
   leakCut: boolean;
+  /** What gave the leak away: the canary, or a long run of the system prompt's words (prompt-echo.ts). */
+  leak: 'canary' | 'system-prompt' | null;
+  /** For a system-prompt leak: the words of the run that made the cut. */
+  leakWords: number;
   /** The model stopped at the token limit it was given (finish_reason `length`). */
   truncated: boolean;
   status: MessageStatus;
@@ -39,6 +44,8 @@ export interface ModelCallRequest {
   stop?: AbortController;
   /** The system turn's canary: nothing from it on is released, streamed or stored. */
   canary: string;
+  /** The system prompt's words (canary line excluded): an answer reproducing a long run of them is cut there. */
+  systemFingerprint?: PromptFingerprint | null;
   /** The most tokens the answer may have (what the quota reservation left room for); unset: no cap. */
   maxTokens?: number;
   onDelta?: (text: string) => void;
@@ -57,8 +64,10 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
   const startedAt = new Date();
   const started = performance.now();
   const gate = new CanaryGate(request.canary);
+  const echo = request.systemFingerprint ? new PromptEchoGate(request.systemFingerprint) : null;
   const release = (text: string) => {
-    if (text) request.onDelta?.(text);
+    const out = echo && text ? echo.push(text) : text;
+    if (out) request.onDelta?.(out);
   };
   const stop = request.stop ?? new AbortController();
   const signal = AbortSignal.any([request.signal, stop.signal]);
@@ -74,7 +83,7 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
       if (event.type === 'delta') {
         ttftMs ??= Math.round(performance.now() - started);
         release(gate.push(event.text));
-        if (gate.leaked) {
+        if (gate.leaked || echo?.leaked) {
           stop.abort(); // no need for the rest of a leaking answer
           break;
         }
@@ -85,9 +94,11 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
       }
     }
     release(gate.finish());
+    if (echo) release(echo.finish());
     if (request.signal.aborted) status = 'interrupted';
   } catch (error) {
     release(gate.finish());
+    if (echo) release(echo.finish());
     if (request.signal.aborted) status = 'interrupted';
     else {
       status = 'failed';
@@ -95,8 +106,9 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
       if (!(error instanceof DomainError)) logger.error({ msg: 'model call failed unexpectedly', error: String(error) });
     }
   }
-  const text = gate.safeText;
-  const leakCut = gate.leaked;
+  const text = echo ? echo.safeText : gate.safeText;
+  const leak = gate.leaked ? 'canary' : echo?.leaked ? 'system-prompt' : null;
+  const leakCut = leak !== null;
   const latencyMs = Math.round(performance.now() - started);
   const nothingGenerated = status === 'failed' && ttftMs === null;
   const promptTokens = nothingGenerated ? 0 : (reportedPrompt ?? request.promptTokensEstimate);
@@ -104,6 +116,8 @@ export async function callModel(llm: LlmFacade, request: ModelCallRequest): Prom
   return {
     text,
     leakCut,
+    leak,
+    leakWords: echo?.leakedWords ?? 0,
     truncated: doneReason === 'length',
     status,
     failure,

@@ -89,8 +89,11 @@ export class SendMessageService {
     const { conversation, branch } = opened;
     assertAcceptsMessages(conversation);
     const tokenCount = await this.llm.countTokensAsync(input.content);
-    const screening = this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount }, conversation.id);
-    const validation = { checks: checksRun(principal), injectionScore: screening.injection.score, flagged: screening.flagged };
+    let screening = this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount }, conversation.id);
+    const guarded = this.moderation.guardMessage(principal, input.content, screening, conversation.id); // null unless the plan wants a guard
+    const guard = guarded ? await guarded : null;
+    if (guard) screening = guard.screening;
+    const validation = { checks: checksRun(principal), injectionScore: screening.injection.score, flagged: screening.flagged, ...(guard ? { guard: guard.verdict } : {}) };
     if (input.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
     const model = this.allowedModel(principal, input.model ?? conversation.model);
     const parentId = input.parentId ?? conversation.currentLeafId;
@@ -184,6 +187,7 @@ export class SendMessageService {
       signal: context.signal,
       stop,
       canary: prompt.canary,
+      systemFingerprint: prompt.systemFingerprint,
       onDelta: (text) => gate.delta(text),
     });
     try {
@@ -193,6 +197,7 @@ export class SendMessageService {
       throw error;
     }
     const { status, failure, usage } = outcome;
+    if (outcome.leak === 'system-prompt') this.moderation.observeSystemPromptLeak(principal, conversation.id, { words: outcome.leakWords, model: model.id });
     const finishReason: FinishReason = outcome.leakCut ? 'content_filter' : outcome.truncated ? 'length' : 'stop';
     const formatValid = options.format === 'json' && status === 'complete' ? isJsonObject(outcome.text) : null;
     const turnContext: TurnContext = {
@@ -208,6 +213,8 @@ export class SendMessageService {
       validation: result.validation,
       maxTokens,
       finishReason,
+      ...(outcome.leak ? { leak: outcome.leak } : {}),
+      ...(prompt.spotlighting ? { spotlighting: prompt.spotlighting } : {}),
     };
     const assistantMessage: Message = {
       ...draftMessage(assistantId, conversation.id, question, { role: 'assistant', content: outcome.text, tokenCount: await this.llm.countTokensAsync(outcome.text), traceId: context.traceId }),

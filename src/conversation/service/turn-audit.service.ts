@@ -54,6 +54,7 @@ export class TurnAuditService {
           window: context?.window ?? null,
           summaryId: context?.summaryId ?? null,
           systemLayers: context?.systemLayers ?? [],
+          spotlighting: context?.spotlighting ?? null,
         },
         {
           step: 'model called',
@@ -65,6 +66,8 @@ export class TurnAuditService {
           completionTokens: answer.completionTokens,
           status: answer.status,
           errorCode: answer.errorCode,
+          finishReason: context?.finishReason ?? null,
+          leak: context?.leak ?? null,
         },
         { step: 'stored', at: iso(answer.completedAt) },
         { step: 'billed', at: iso(billed?.appliedAt), costMicros: billed?.costMicros ?? 0, pending: billed !== undefined && billed.appliedAt === null, charged: billed !== undefined },

@@ -64,6 +64,20 @@ function assertValidModerationSettings(plan: Plan): void {
   if (plan.injectionPolicy !== undefined && plan.injectionPolicy !== 'block' && plan.injectionPolicy !== 'flag') {
     throw new Error(`plan "${plan.id}" injectionPolicy must be "block" or "flag"`);
   }
+  if (plan.spotlighting !== undefined && !['off', 'delimit', 'datamark'].includes(plan.spotlighting)) {
+    throw new Error(`plan "${plan.id}" spotlighting must be "off", "delimit" or "datamark"`);
+  }
+  const guard = plan.guard;
+  if (guard === undefined) return;
+  if (!['never', 'uncertain', 'always'].includes(guard.mode) || (guard.mode !== 'never' && !(typeof guard.model === 'string' && guard.model))) {
+    throw new Error(`plan "${plan.id}" guard needs mode "never", "uncertain" or "always", and a model`);
+  }
+  if (guard.timeoutMs !== undefined && !(Number.isInteger(guard.timeoutMs) && guard.timeoutMs > 0)) throw new Error(`plan "${plan.id}" guard.timeoutMs must be a positive integer`);
+  if (guard.onError !== undefined && guard.onError !== 'allow' && guard.onError !== 'block') throw new Error(`plan "${plan.id}" guard.onError must be "allow" or "block"`);
+  const band = guard.band;
+  if (band !== undefined && !(Array.isArray(band) && band.length === 2 && band[0] >= 0 && band[0] < band[1] && band[1] <= 1)) {
+    throw new Error(`plan "${plan.id}" guard.band must be [lo, hi] with 0 <= lo < hi <= 1`);
+  }
 }
 
 export function assertPlanAllowsTier(plan: Plan, modelId: string, tier: ModelTier): void {

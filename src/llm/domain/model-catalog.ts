@@ -19,6 +19,12 @@ export interface ModelSpec {
    * (the key itself never goes in the catalogue). Unset: no Authorization header is sent.
    */
   apiKeyEnv?: string;
+  /**
+   * A guard model (Llama Guard, Prompt Guard…): plans may have it judge user messages (moderation's guard); `guardKind`
+   * says how it answers — `llama-guard` (default: "safe" / "unsafe\nS14") or `prompt-guard` (a label and score).
+   */
+  guard?: boolean;
+  guardKind?: 'llama-guard' | 'prompt-guard';
 }
 
 const MICROS = 1_000_000n;
@@ -81,6 +87,10 @@ function validateSpec(model: ModelSpec): void {
     throw new Error(`${where}: the openai provider needs a baseUrl (http or https), e.g. http://127.0.0.1:8000/v1`);
   }
   if (model.provider === 'ollama' && model.baseUrl !== undefined) throw new Error(`${where}: baseUrl is for the openai provider (Ollama is at OLLAMA_HOST)`);
+  if (model.guard !== undefined && typeof model.guard !== 'boolean') throw new Error(`${where}: guard must be true or false`);
+  if (model.guardKind !== undefined && (!model.guard || !['llama-guard', 'prompt-guard'].includes(model.guardKind))) {
+    throw new Error(`${where}: guardKind ("llama-guard" or "prompt-guard") is for a model with guard: true`);
+  }
   if (model.apiKeyEnv !== undefined) {
     if (model.provider !== 'openai') throw new Error(`${where}: apiKeyEnv is for the openai provider`);
     if (typeof model.apiKeyEnv !== 'string' || !ENV_NAME.test(model.apiKeyEnv)) {

@@ -17,6 +17,21 @@ export interface SimulatedModel {
   contextLength: number;
   family?: string;
   parameterSize?: string;
+  /**
+   * A guard model: it answers every chat with a verdict on the last user message — `llama-guard`: "safe", or
+   * "unsafe\nS14"; `prompt-guard`: "BENIGN 0.99" or "INJECTION 0.99". Unsafe when the message has the directive
+   * [[sim:unsafe]] or a known attack phrase (SIMULATED_ATTACK); latency directives apply as to any model.
+   */
+  guard?: 'llama-guard' | 'prompt-guard';
+}
+
+/** What the simulated guard models call an attack: a directive, or a few phrases every attack list has. */
+export const SIMULATED_ATTACK = /\[\[sim:unsafe\]\]|ignore (?:all |any |the )?(?:previous|prior|above) instructions|system prompt|jailbreak|do anything now/i;
+
+function guardAnswer(kind: 'llama-guard' | 'prompt-guard', text: string): string {
+  const unsafe = SIMULATED_ATTACK.test(text);
+  if (kind === 'llama-guard') return unsafe ? 'unsafe\nS14' : 'safe';
+  return unsafe ? 'INJECTION 0.99' : 'BENIGN 0.99';
 }
 
 export type SimulatedFailure =
@@ -59,6 +74,8 @@ export const DEFAULT_SIMULATED_MODELS: readonly SimulatedModel[] = Object.freeze
   { name: 'llama3.2:1b', contextLength: 131072, family: 'llama', parameterSize: '1.2B' },
   { name: 'llama3.1:8b', contextLength: 131072, family: 'llama', parameterSize: '8.0B' },
   { name: 'llama3.3:70b', contextLength: 131072, family: 'llama', parameterSize: '70.6B' },
+  { name: 'llama-guard3:1b', contextLength: 131072, family: 'llama', parameterSize: '1.5B', guard: 'llama-guard' },
+  { name: 'prompt-guard:86m', contextLength: 512, family: 'deberta', parameterSize: '86M', guard: 'prompt-guard' },
 ]);
 
 const OLLAMA_VERSION = '0.12.0';
@@ -106,6 +123,8 @@ const VOCABULARY: readonly string[] = (
 type Directives = {
   failure?: SimulatedFailure;
   echo: boolean;
+  /** [[sim:recite]]: answer with the system message's text after its first line, word by word (a model leaking its prompt). */
+  recite: boolean;
   tokens?: number;
   latencyMs?: number;
   /** [[sim:tps=N]]: this reply's chunk rate, overriding tokensPerSecond. */
@@ -201,6 +220,12 @@ function pickWords(rng: () => number, count: number): string[] {
   return words;
 }
 
+/** The system messages' words after their first line (gus opens its system turn with a canary line). */
+function recited(messages: ChatMessage[]): string[] {
+  const system = messages.filter((m) => m.role === 'system').map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
+  return system.slice(system.indexOf('\n') + 1).split(/\s+/).filter(Boolean);
+}
+
 function textChunks(words: string[]): string[] {
   return words.map((w, i) => (i === 0 ? w : ` ${w}`));
 }
@@ -259,7 +284,7 @@ function lastUserContent(messages: ChatMessage[]): string {
 }
 
 function parseDirectives(content: string): Directives {
-  const directives: Directives = { echo: false };
+  const directives: Directives = { echo: false, recite: false };
   if (!content.includes(DIRECTIVE_MARK)) return directives;
   for (const [, name, raw] of content.matchAll(DIRECTIVE_RE)) {
     const value = toCount(raw);
@@ -268,6 +293,7 @@ function parseDirectives(content: string): Directives {
     } else if (name === 'hang') directives.failure = { mode: 'hang' };
     else if (name === 'cut' && value !== undefined) directives.failure = { mode: 'cut', afterTokens: value };
     else if (name === 'echo') directives.echo = true;
+    else if (name === 'recite') directives.recite = true;
     else if (name === 'tokens' && value !== undefined) directives.tokens = value;
     else if (name === 'latency' && value !== undefined) directives.latencyMs = value;
     else if (name === 'tps' && value !== undefined) directives.tokensPerSecond = value;
@@ -721,7 +747,10 @@ export class OllamaSimulator {
   }
 
   private reply(call: ChatCall, directives: Directives): { chunks: string[]; doneReason: 'stop' | 'length' } {
+    const guard = this.models.get(call.model)?.model.guard;
+    if (guard) return { chunks: [guardAnswer(guard, lastUserContent(call.messages))], doneReason: 'stop' };
     if (directives.echo) return { chunks: [call.echo()], doneReason: 'stop' };
+    if (directives.recite) return { chunks: textChunks(['Sure,', 'my', 'instructions', 'are:', ...recited(call.messages)]), doneReason: 'stop' };
     const rng = createRng(fnv1a(`${call.model}\u0000${JSON.stringify(call.messages)}`));
     const wanted = directives.tokens ?? this.options.replyTokens;
     const limit = call.maxTokens;

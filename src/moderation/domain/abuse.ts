@@ -8,6 +8,8 @@ export type FlagKind =
   | 'prompt_injection_blocked'
   | 'forbidden_content'
   | 'repeated_violations'
+  /** An answer began to reproduce the system prompt and was cut (conversation's output check). */
+  | 'system_prompt_leak'
   | 'suspension';
 
 /** How much a flag weighs toward suspension. */
@@ -19,6 +21,7 @@ export const SEVERITY: Record<FlagKind, number> = {
   repeated_message: 2,
   bot_timing: 2,
   repeated_violations: 3,
+  system_prompt_leak: 1,
   suspension: 0,
 };
 

@@ -50,10 +50,13 @@ const REVERSED_VOCABULARY = /(?:^| )(?:erongi|dragersid|tegrof|snoitcurtsni|tpmo
 export function decodePayloads({ visible, folded, words }: ScreeningText, budget: DecodingBudget = newDecodingBudget()): DecodedPayload[] {
   const found: DecodedPayload[] = [];
   if (LONG_RUN.test(visible)) {
-    collect(found, budget, 'base64', visible, BASE64_BLOB, decodeBase64);
-    collect(found, budget, 'base32', visible, BASE32_BLOB, decodeBase32);
+    // Both blob patterns match only inside a run of base64 characters (their union, with "="): the runs are found
+    // by one scan, and the patterns read only those runs (with the character on each side, for their look-arounds).
+    const runs = base64Runs(visible);
+    collect(found, budget, 'base64', runs, BASE64_BLOB, decodeBase64);
+    collect(found, budget, 'base32', runs, BASE32_BLOB, decodeBase32);
   }
-  collect(found, budget, 'hex', visible, HEX_BLOB, decodeHex);
+  if (hasDigitsForHex(visible)) collect(found, budget, 'hex', visible, HEX_BLOB, decodeHex);
   if (visible.includes('%')) collect(found, budget, 'url-encoding', visible, URL_ENCODED_BLOB, decodeUrl, withLeadingWord);
   if (visible.includes('\\u')) collect(found, budget, 'unicode-escapes', visible, UNICODE_ESCAPED_BLOB, decodeUnicodeEscapes);
   if (ROT13_VOCABULARY.test(words) || ROT13_CUE.test(folded)) take(found, budget, 'rot13', rot13(visible.slice(0, budget.chars)));
@@ -83,6 +86,34 @@ function collect(
     const decoded = decode(widen(text, match).slice(0, Math.min(MAX_BLOB_CHARS, budget.chars)));
     if (decoded !== null && isReadable(decoded)) take(found, budget, encoding, decoded);
   }
+}
+
+/** A hex blob has at least twelve bytes of readable ASCII, each starting with a digit 2–7: most texts have fewer. */
+function hasDigitsForHex(text: string): boolean {
+  let digits = 0;
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 50 && code <= 55 && ++digits >= 12) return true;
+  }
+  return false;
+}
+
+const isBase64Char = (code: number) =>
+  (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 43 || code === 47 || code === 61 || code === 95 || code === 45;
+
+/** Runs of at least 16 base64 characters, each with one character of context on either side, joined by newlines. */
+function base64Runs(text: string): string {
+  let runs = '';
+  let start = -1;
+  for (let at = 0; at <= text.length; at++) {
+    if (at < text.length && isBase64Char(text.charCodeAt(at))) {
+      if (start < 0) start = at;
+      continue;
+    }
+    if (start >= 0 && at - start >= 16) runs += `\n${text.slice(Math.max(0, start - 1), Math.min(text.length, at + 1))}`;
+    start = -1;
+  }
+  return runs;
 }
 
 /** The blob with the URL characters just before it (at most 40), which belong to the encoded text. */

@@ -1,9 +1,11 @@
+import { addIntentFeatures } from './intent-features.js';
 import type { ScreeningText } from './screening-text.js';
 
 /**
  * The learned half of the injection detector: logistic regression over hashed character n-grams (3–5, of the
  * `folded` view, which keeps punctuation, so fake delimiters and bracket runs count) and word uni- and bigrams
- * (of the `words` view, where lookalikes, leetspeak and accents are already undone). Trained by
+ * (of the `words` view, where lookalikes, leetspeak and accents are already undone), and intent features: the
+ * words' concepts from a small multilingual lexicon, alone and in sequence (intent-features.ts). Trained by
  * scripts/injection/train-classifier.mjs; the weights file is read by the repository layer and handed over.
  *
  * Work is linear in the text: each character is hashed a fixed number of times, and a long text is read once
@@ -15,6 +17,11 @@ export interface InjectionClassifierModel {
   buckets: number;
   bias: number;
   weights: Float32Array;
+  /**
+   * What one intent feature (intent-features.ts: concepts such as "ignore → prior → instructions", in any
+   * language) counts for beside one n-gram; 0: none are read (a model trained without them).
+   */
+  intentWeight?: number;
 }
 
 export interface SparseFeatures {
@@ -52,8 +59,10 @@ export class InjectionClassifier {
   private readonly counts: Float32Array;
   private readonly touched: Int32Array;
   private size = 0;
+  private readonly intentWeight: number;
 
   constructor(private readonly model: InjectionClassifierModel) {
+    this.intentWeight = model.intentWeight ?? 0;
     const { buckets, weights, bias } = model;
     if (!Number.isInteger(Math.log2(buckets)) || weights.length !== buckets || !Number.isFinite(bias)) {
       throw new Error(`injection classifier: ${weights.length} weights for ${buckets} buckets (a power of two) and bias ${bias}`);
@@ -65,17 +74,31 @@ export class InjectionClassifier {
 
   /** Probability that the text is an injection: the whole text's, or its most suspicious window's if higher. */
   probability(text: Pick<ScreeningText, 'folded' | 'words'>): number {
-    const blocks = this.blocksOf(text.folded, text.words).map(logScaled);
     let dot = 0;
     let squares = 0;
     let best = 0;
-    for (const block of blocks) {
-      const blockDot = this.dotOf(block);
+    let blocks = 0;
+    const weights = this.model.weights;
+    // Each block's counts are log-scaled, dotted with the weights and cleared where they lie: nothing is allocated.
+    this.readBlocks(text.folded, text.words, () => {
+      let blockDot = 0;
+      let blockSquares = 0;
+      for (let i = 0; i < this.size; i++) {
+        const bucket = this.touched[i]!;
+        const count = this.counts[bucket]!;
+        const value = count < 256 && (count | 0) === count ? LOG1P[count]! : log1p(count);
+        blockDot += weights[bucket]! * value;
+        blockSquares += value * value;
+        this.counts[bucket] = 0;
+      }
+      this.size = 0;
       dot += blockDot;
-      squares += block.squaredNorm;
-      if (blocks.length > 1) best = max(best, sigmoid(this.model.bias + blockDot / (sqrt(block.squaredNorm) || 1)));
-    }
-    return max(best, sigmoid(this.model.bias + dot / (sqrt(squares) || 1)));
+      squares += blockSquares;
+      blocks++;
+      best = max(best, sigmoid(this.model.bias + blockDot / (sqrt(blockSquares) || 1)));
+    });
+    const whole = sigmoid(this.model.bias + dot / (sqrt(squares) || 1));
+    return blocks > 1 ? max(best, whole) : whole;
   }
 
   /** The feature vector of a whole text, as `probability` scores it (what training reads; merged here). */
@@ -102,17 +125,16 @@ export class InjectionClassifier {
     return blocks.length > 1 ? blocks.map(normalised) : [];
   }
 
-  private dotOf({ buckets, values }: LogScaled): number {
-    const weights = this.model.weights;
-    let dot = 0;
-    for (let i = 0; i < buckets.length; i++) dot += weights[buckets[i]!]! * values[i]!;
-    return dot;
-  }
-
   /** Hashed counts per block of BLOCK_CHARS characters (the `words` view cut at the same share, at a space). */
   private blocksOf(folded: string, words: string): BlockCounts[] {
-    const count = max(1, round(folded.length / BLOCK_CHARS));
     const blocks: BlockCounts[] = [];
+    this.readBlocks(folded, words, () => blocks.push(this.drain()));
+    return blocks;
+  }
+
+  /** Hashes the text block by block into the scratch counts; `onBlock` takes each block's counts (and clears them). */
+  private readBlocks(folded: string, words: string, onBlock: () => void): void {
+    const count = max(1, round(folded.length / BLOCK_CHARS));
     let wordStart = 0;
     for (let b = 0; b < count; b++) {
       const from = floorDiv(folded.length * b, count);
@@ -125,17 +147,23 @@ export class InjectionClassifier {
       // n-grams that start in this block may read up to MAX_CHAR_NGRAM - 1 characters into the next one.
       addCharNgrams(folded, from, to, min(folded.length, to + MAX_CHAR_NGRAM - 1), this.add);
       addWordNgrams(words, wordStart, wordEnd, this.add);
+      if (this.intentWeight > 0) addIntentFeatures(words, wordStart, wordEnd, b === 0, this.addIntent);
       classifierWork.characters += to - from + wordEnd - wordStart;
       wordStart = wordEnd;
-      blocks.push(this.drain());
+      onBlock();
     }
-    return blocks;
   }
 
   private readonly add = (hash: number): void => {
     const bucket = hash & this.mask;
     if (this.counts[bucket] === 0) this.touched[this.size++] = bucket;
     this.counts[bucket]! += 1;
+  };
+
+  private readonly addIntent = (hash: number): void => {
+    const bucket = hash & this.mask;
+    if (this.counts[bucket] === 0) this.touched[this.size++] = bucket;
+    this.counts[bucket]! += this.intentWeight;
   };
 
   /** The counts gathered since the last drain, as a sparse list; the scratch space is left empty. */
@@ -150,7 +178,6 @@ export class InjectionClassifier {
     return { buckets, counts };
   }
 
-
 }
 
 interface LogScaled {
@@ -164,7 +191,7 @@ function logScaled({ buckets, counts }: BlockCounts): LogScaled {
   let squaredNorm = 0;
   for (let i = 0; i < buckets.length; i++) {
     const count = counts[i]!;
-    const value = count < 256 ? LOG1P[count]! : log1p(count);
+    const value = count < 256 && (count | 0) === count ? LOG1P[count]! : log1p(count);
     values[i] = value;
     squaredNorm += value * value;
   }
@@ -182,7 +209,7 @@ function normalised({ buckets, counts }: BlockCounts): SparseFeatures {
   let norm = 0;
   for (let i = 0; i < buckets.length; i++) {
     const count = counts[i]!;
-    const value = count < 256 ? LOG1P[count]! : log1p(count);
+    const value = count < 256 && (count | 0) === count ? LOG1P[count]! : log1p(count);
     values[i] = value;
     norm += value * value;
   }
@@ -197,13 +224,31 @@ function floorDiv(numerator: number, denominator: number): number {
 
 /** Character 3- to 5-grams starting in [from, to) and ending before `limit`, each start hashed once incrementally (FNV-1a). */
 function addCharNgrams(text: string, from: number, to: number, limit: number, add: (hash: number) => void): void {
+  // The five characters from `start` on, slid along the text: each character is read once.
+  let c1 = from < limit ? text.charCodeAt(from) : 0;
+  let c2 = from + 1 < limit ? text.charCodeAt(from + 1) : 0;
+  let c3 = from + 2 < limit ? text.charCodeAt(from + 2) : 0;
+  let c4 = from + 3 < limit ? text.charCodeAt(from + 3) : 0;
   for (let start = from; start < to && start + MIN_CHAR_NGRAM <= limit; start++) {
-    let hash = FNV_OFFSET;
-    for (let n = 1; n <= MAX_CHAR_NGRAM && start + n <= limit; n++) {
-      hash = imul(hash ^ text.charCodeAt(start + n - 1), FNV_PRIME);
-      if (n >= MIN_CHAR_NGRAM) add(mix(hash + n));
+    const c5 = start + 4 < limit ? text.charCodeAt(start + 4) : 0;
+    const three = imul(imul(imul(FNV_OFFSET ^ c1, FNV_PRIME) ^ c2, FNV_PRIME) ^ c3, FNV_PRIME);
+    add(fold(three + 3));
+    if (start + 4 <= limit) {
+      const four = imul(three ^ c4, FNV_PRIME);
+      add(fold(four + 4));
+      if (start + 5 <= limit) add(fold(imul(four ^ c5, FNV_PRIME) + 5));
     }
+    c1 = c2;
+    c2 = c3;
+    c3 = c4;
+    c4 = c5;
   }
+}
+
+/** A short avalanche for the character n-grams (the hottest loop): the low bits used as the bucket depend on all bits. */
+function fold(value: number): number {
+  const h = imul(value ^ (value >>> 16), 0x45d9f3b);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Words (space-separated in the `words` view) of [from, to) and pairs of neighbouring words. */

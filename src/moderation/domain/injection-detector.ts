@@ -50,6 +50,8 @@ const CODE_MENTION_FACTOR = 0.4;
 const DISCUSSION_FACTOR = 0.6;
 /** A system prompt that tells the model to refuse such requests names them without making them. */
 const DEFENSIVE_FACTOR = 0.25;
+/** The most any phrase can be discounted: a quoted phrase in a text about attacks that is also defensive (0.6 × 0.25). */
+const SMALLEST_DISCOUNT = DISCUSSION_FACTOR * DEFENSIVE_FACTOR;
 const TEMPLATE_TOKEN_WEIGHTS = [0, 0.45, 0.7, 0.85];
 const HIDDEN_TEXT_WEIGHT = 0.5;
 const TEMPLATE_TOKENS_RULE = 'template-tokens';
@@ -83,13 +85,16 @@ export function detectInjection(input: string | ScreeningText, classifier?: Inje
 
 /**
  * The rules' signals. Mentions (a phrase only in code or quotations, a system prompt that names attacks to refuse
- * them) are discounted only when the text would be suspected otherwise: a discount can only lower the score, so
- * it changes nothing below the threshold, and it costs two more readings of the text.
+ * them) are discounted only when the text would be suspected otherwise and the discount could change that: a
+ * discount can only lower the score, so it changes nothing below the threshold, nor above it when the text stays
+ * suspected with every phrase discounted as far as it can be; it costs one or two more readings of the text.
  */
 function ruleSignals(text: ScreeningText, depth: number, budget: DecodingBudget, alongside: InjectionSignal[] = []): InjectionSignal[] {
   const phrases = readSignals(text);
   const others = [...hiddenTextSignals(text, depth, budget), ...payloadSignals(text, depth, budget)];
   if (phrases.length === 0 || !toDetection([...phrases, ...others, ...alongside]).suspected) return [...phrases, ...others];
+  // Nor when the text stays suspected with every phrase discounted as far as it can be: the verdict cannot change.
+  if (toDetection([...phrases.map((signal) => scaled(signal, SMALLEST_DISCOUNT)), ...others, ...alongside]).suspected) return [...phrases, ...others];
   return [...discountMentions(text, phrases), ...others];
 }
 
@@ -158,7 +163,8 @@ function discountMentions(text: ScreeningText, signals: InjectionSignal[]): Inje
     const fired = new Set(signals.map((signal) => signal.rule));
     const outsideQuotes = ruleIds(withoutQuotedParts(text), fired);
     const inQuotes = new Set([...fired].filter((rule) => !outsideQuotes.has(rule)));
-    const outsideCode = inQuotes.size > 0 ? ruleIds(withoutQuotedParts(text, true), inQuotes) : new Set<string>();
+    // Without backticks there is no code to take out: the rules in quotations fire with the quotations kept.
+    const outsideCode = inQuotes.size === 0 ? new Set<string>() : text.folded.includes('`') ? ruleIds(withoutQuotedParts(text, true), inQuotes) : new Set(inQuotes);
     for (const rule of outsideQuotes) outsideCode.add(rule);
     const discussed = DISCUSSION_CUE.test(text.words);
     result = result.map((signal) => {
@@ -205,6 +211,11 @@ function payloadSignals(text: ScreeningText, depth: number, budget: DecodingBudg
     signals.push({ kind: 'encoded-payload', rule: strongest.rule, weight: round(Math.min(0.95, inner.score + 0.1)), via: payload.encoding });
   }
   return signals;
+}
+
+/** The detection with one more signal (a guard model's verdict), scored again. */
+export function withSignal(detection: InjectionDetection, signal: InjectionSignal): InjectionDetection {
+  return toDetection([...detection.signals, signal]);
 }
 
 /**

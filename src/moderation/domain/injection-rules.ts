@@ -14,7 +14,9 @@ export type InjectionSignalKind =
   | 'encoded-payload'
   | 'hidden-text'
   /** The learned classifier's probability (injection-classifier.ts), mapped to a weight. */
-  | 'classifier';
+  | 'classifier'
+  /** A guard model's unsafe verdict (guard.ts). */
+  | 'guard';
 
 export type ScreeningView = 'words' | 'folded';
 

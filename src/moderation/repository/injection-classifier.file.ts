@@ -5,7 +5,7 @@ import type { Provider } from '@nestjs/common';
 import { InjectionClassifier } from '../domain/injection-classifier.js';
 
 export const INJECTION_CLASSIFIER_FILE = 'config/injection-classifier.json';
-const FORMAT = 'gus-injection-classifier/1';
+const FORMATS = ['gus-injection-classifier/1', 'gus-injection-classifier/2'];
 
 export const injectionClassifierProvider: Provider = {
   provide: InjectionClassifier,
@@ -20,11 +20,13 @@ interface ClassifierFile {
   scale: number;
   /** Little-endian Int16 weights, base64. */
   weights: string;
+  /** Format 2: the weight of an intent feature beside an n-gram (format 1 has none). */
+  intentWeight?: number;
 }
 
 export function readInjectionClassifier(path: string): InjectionClassifier {
   const file = JSON.parse(readFileSync(path, 'utf8')) as Partial<ClassifierFile>;
-  if (file.format !== FORMAT) throw new Error(`${path}: not a ${FORMAT} file (format ${String(file.format)})`);
+  if (!FORMATS.includes(String(file.format))) throw new Error(`${path}: not a ${FORMATS.join(' or ')} file (format ${String(file.format)})`);
   if (typeof file.weights !== 'string' || typeof file.scale !== 'number' || typeof file.bias !== 'number' || typeof file.buckets !== 'number') {
     throw new Error(`${path}: buckets, bias, scale and weights are required`);
   }
@@ -32,5 +34,5 @@ export function readInjectionClassifier(path: string): InjectionClassifier {
   const stored = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
   const weights = new Float32Array(stored.length);
   for (let i = 0; i < stored.length; i++) weights[i] = stored[i]! * file.scale;
-  return new InjectionClassifier({ buckets: file.buckets, bias: file.bias, weights });
+  return new InjectionClassifier({ buckets: file.buckets, bias: file.bias, weights, intentWeight: file.intentWeight ?? 0 });
 }

@@ -14,7 +14,7 @@ import { readInjectionClassifier } from '../../../src/moderation/repository/inje
  */
 const FLOORS = {
   inSample: { precision: 0.97, recall: 0.93 },
-  heldOut: { precision: 0.95, recall: 0.12 },
+  heldOut: { precision: 0.95, recall: 0.14 },
   /** Benign look-alikes (security requests and prose about attacks), held-out: at most this share flagged. */
   heldOutLookalikeFalsePositives: 0.02,
 };

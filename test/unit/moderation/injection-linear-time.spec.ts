@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { classifierWork } from '../../../src/moderation/domain/injection-classifier.js';
+import { intentWork } from '../../../src/moderation/domain/intent-features.js';
 import { detectInjection } from '../../../src/moderation/domain/injection-detector.js';
 import { MAX_TRIES_PER_TEXT, ruleWork } from '../../../src/moderation/domain/rule-scanner.js';
 import { readInjectionClassifier } from '../../../src/moderation/repository/injection-classifier.file.js';
@@ -26,9 +27,10 @@ const FRAGMENTS = [
 const repeatTo = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
 
 function work(text: string): number {
-  const before = classifierWork.characters + ruleWork.scanned + ruleWork.tries;
+  const counted = () => classifierWork.characters + intentWork.characters + ruleWork.scanned + ruleWork.tries;
+  const before = counted();
   detectInjection(text, classifier);
-  return classifierWork.characters + ruleWork.scanned + ruleWork.tries - before;
+  return counted() - before;
 }
 
 /** Best of a few runs: the least disturbed by whatever else the machine is doing. */

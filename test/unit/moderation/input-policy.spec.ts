@@ -137,7 +137,7 @@ describe('injection classifier file', () => {
   it('refuses a file of another format or with weights missing', () => {
     const path = join(dir, 'model.json');
     writeFileSync(path, JSON.stringify({ format: 'something-else' }));
-    expect(() => readInjectionClassifier(path)).toThrow(/not a gus-injection-classifier\/1 file/);
+    expect(() => readInjectionClassifier(path)).toThrow(/not a gus-injection-classifier\/1 or gus-injection-classifier\/2 file/);
     writeFileSync(path, JSON.stringify({ format: 'gus-injection-classifier/1', buckets: 4, bias: 0, scale: 1 }));
     expect(() => readInjectionClassifier(path)).toThrow(/required/);
     writeFileSync(path, JSON.stringify({ format: 'gus-injection-classifier/1', buckets: 8, bias: 0, scale: 1, weights: Buffer.alloc(6).toString('base64') }));
