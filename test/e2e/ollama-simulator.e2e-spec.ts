@@ -82,17 +82,18 @@ describe('OllamaSimulator (through the official ollama client)', () => {
       const { models } = await ollama.list();
       expect(models.map((m) => m.name)).toEqual(DEFAULT_SIMULATED_MODELS.map((m) => m.name));
       for (const model of models) {
+        const family = DEFAULT_SIMULATED_MODELS.find((m) => m.name === model.name)!.family ?? 'llama';
         expect(model.model).toBe(model.name);
         expect(model.size).toBeGreaterThan(0);
         expect(model.digest).toMatch(/^[0-9a-f]{64}$/);
         expect(new Date(model.modified_at).getTime()).not.toBeNaN();
         expect(model.details).toMatchObject({
           format: 'gguf',
-          family: 'llama',
-          families: ['llama'],
+          family,
+          families: [family],
           quantization_level: 'Q4_K_M',
         });
-        expect(model.details.parameter_size).toMatch(/^[\d.]+B$/);
+        expect(model.details.parameter_size).toMatch(/^[\d.]+[BM]$/);
       }
     });
 
