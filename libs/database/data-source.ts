@@ -3,6 +3,13 @@ import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { seedFromTemplate } from './pglite-template.js';
+
+/**
+ * PGlite's server settings (its postgresql.conf, written at every start). Its default 128 MB of shared buffers
+ * doubles the WASM heap and the cost of each statement for a database that fits in far less.
+ */
+const PGLITE_CONF = ['shared_buffers = 16MB'];
 
 /**
  * Real PostgreSQL through `pg` when DATABASE_URL is set; otherwise PostgreSQL compiled to WASM (PGlite)
@@ -23,9 +30,10 @@ export async function dataSourceOptions(config: AppConfig): Promise<DataSourceOp
   }
   const dataDir = join(config.dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });
+  seedFromTemplate(dataDir);
   // Loaded only on the embedded default: PostgreSQL's WASM build is megabytes of code gus otherwise never runs.
   const { PGliteDriver } = await import('typeorm-pglite');
-  return { ...common, driver: new PGliteDriver({ dataDir }).driver };
+  return { ...common, driver: new PGliteDriver({ dataDir, postgresqlconf: PGLITE_CONF }).driver };
 }
 
 export function describeDatabase(config: AppConfig): string {
