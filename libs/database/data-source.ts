@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
@@ -6,10 +6,17 @@ import { MIGRATIONS } from './migrations/index.js';
 import { seedFromTemplate } from './pglite-template.js';
 
 /**
- * PGlite's server settings (its postgresql.conf, written at every start). Its default 128 MB of shared buffers
- * doubles the WASM heap and the cost of each statement for a database that fits in far less.
+ * gus's settings for PGlite: its default 128 MB of shared buffers doubles the WASM heap and the cost of each
+ * statement for a database that fits in far less.
  */
-const PGLITE_CONF = ['shared_buffers = 16MB'];
+const PGLITE_SETTINGS = '# gus (libs/database/data-source.ts)\nshared_buffers = 16MB\n';
+
+/** PGlite writes `postgresqlconf` over postgresql.conf at every start: initdb's settings, then gus's. */
+function pgliteConf(dataDir: string): string {
+  const path = join(dataDir, 'postgresql.conf');
+  const initdb = existsSync(path) ? readFileSync(path, 'utf8').split(PGLITE_SETTINGS.split('\n')[0]!)[0]! : '';
+  return `${initdb.trimEnd()}\n${PGLITE_SETTINGS}`;
+}
 
 /**
  * Real PostgreSQL through `pg` when DATABASE_URL is set; otherwise PostgreSQL compiled to WASM (PGlite)
@@ -33,7 +40,7 @@ export async function dataSourceOptions(config: AppConfig): Promise<DataSourceOp
   seedFromTemplate(dataDir);
   // Loaded only on the embedded default: PostgreSQL's WASM build is megabytes of code gus otherwise never runs.
   const { PGliteDriver } = await import('typeorm-pglite');
-  return { ...common, driver: new PGliteDriver({ dataDir, postgresqlconf: PGLITE_CONF }).driver };
+  return { ...common, driver: new PGliteDriver({ dataDir, postgresqlconf: pgliteConf(dataDir) }).driver };
 }
 
 export function describeDatabase(config: AppConfig): string {
