@@ -16,6 +16,7 @@ export const ADMIN_PASSWORD = 'admin-password-for-tests';
 const MAIN = join(process.cwd(), 'dist/src/main.js');
 
 export interface RunningGus {
+  /** Empty for GUS_ROLE=worker, which serves no HTTP. */
   url: string;
   /** The configuration the process was started with (as gus itself parses it). */
   config: AppConfig;
@@ -180,7 +181,7 @@ function recordStartTime(ms: number): void {
   }
 }
 
-/** Waits for the "listening on http://…" log line of a starting gus process. */
+/** Waits for the "listening on http://…" log line of a starting gus process (a worker's "running background workers only"). */
 function listeningUrl(child: ChildProcess, output: () => string, exited: Promise<number | null>, waitMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -190,6 +191,7 @@ function listeningUrl(child: ChildProcess, output: () => string, exited: Promise
     const check = () => {
       const match = /listening on (http:\/\/[^ ]+) /.exec(output());
       if (match) finish(null, match[1]!);
+      else if (output().includes('running background workers only')) finish(null, ''); // GUS_ROLE=worker: no HTTP
     };
     const finish = (error: Error | null, url?: string) => {
       clearTimeout(timer);
