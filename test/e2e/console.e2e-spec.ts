@@ -335,6 +335,8 @@ describe('the web console at / (headless Chromium)', () => {
     await composer(carol).press('Enter');
     await carol.getByRole('alert').filter({ hasText: 'ACCOUNT_SUSPENDED' }).waitFor();
     await expect(carol.locator('.msg.assistant').count()).resolves.toBe(0);
+    await expect(carol.locator('.msg.user .badge').textContent()).resolves.toBe('not sent');
+    await expect(composer(carol).inputValue()).resolves.toBe('hello, still here?');
     await shot(carol, '10-suspended-user');
     expect((await admin.get(`/v1/admin/users/${carolId}`)).body.status).toBe('suspended');
   });

@@ -104,7 +104,7 @@ async function usage(body) {
       totalsTable('By plan', 'Plan', [...byPlan].map(([plan, s]) => [plan, s.totals])),
     );
     // Two charts a row: half the width less the gap, the figure's padding and border.
-    const width = Math.max(300, Math.floor((out.clientWidth - 16) / 2) - 26);
+    const width = Math.max(300, Math.floor((out.clientWidth - 16) / 2) - 48);
     chart(uPlot, modelChart, x, models.map((row) => row.model), modelSeries, width);
     chart(uPlot, planChart, x, plans, planSeries, width);
   };
@@ -261,7 +261,10 @@ async function users(body) {
           h('td', null, h('span', { class: `badge ${user.status}` }, user.status)),
           h(
             'td',
-            { class: 'actions' },
+            null,
+            h(
+              'div',
+              { class: 'actions' },
             h('button', { type: 'button', class: 'small', onclick: () => void act(() => api('PATCH', `/v1/admin/users/${user.id}`, { status: suspended ? 'active' : 'suspended' })) }, suspended ? 'Lift suspension' : 'Suspend'),
             h(
               'button',
@@ -275,6 +278,7 @@ async function users(body) {
                   }),
               },
               'Issue API key',
+            ),
             ),
           ),
         );

@@ -181,7 +181,10 @@ async function openConversation(pane, id, listChanged) {
     stop.disabled = false;
     let answerId = null;
     let bubble = null;
-    if (question !== undefined) thread.append(messageView({ role: 'user', content: question, status: 'sending', childIds: [] }));
+    thread.querySelector(':scope > p.muted')?.remove();
+    const pending = question === undefined ? null : messageView({ role: 'user', content: question, status: 'sending', childIds: [] });
+    if (pending) thread.append(pending);
+    let stored = false;
     try {
       if (view.conversation.title === null && question !== undefined) {
         view.conversation = await api('PATCH', `/v1/conversations/${id}`, { title: question.slice(0, 80) });
@@ -191,7 +194,8 @@ async function openConversation(pane, id, listChanged) {
         signal: controller.signal,
         onHeaders: (headers) => showWarnings([headers.get('X-Quota-Warning'), headers.get('X-RateLimit-Warning')].filter(Boolean)),
         onEvent: (event, data) => {
-          if (event === 'message.delta') {
+          if (event === 'message.created') stored = true;
+          else if (event === 'message.delta') {
             if (!bubble) {
               answerId = data.messageId;
               bubble = messageView({ id: data.messageId, role: 'assistant', content: '', status: 'streaming', childIds: [] });
@@ -209,6 +213,12 @@ async function openConversation(pane, id, listChanged) {
       });
     } catch (error) {
       if (error.name !== 'AbortError') problem.textContent = describeError(error);
+      // Refused before gus stored the question: say so, and give the text back to edit or resend.
+      if (pending && !stored) {
+        Object.assign(pending.querySelector('.badge'), { className: 'badge not-sent', textContent: 'not sent' });
+        pending.dataset.status = 'not-sent';
+        if (!input.value) input.value = question;
+      }
     } finally {
       streaming = null;
       send.disabled = false;
