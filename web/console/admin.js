@@ -104,7 +104,7 @@ async function usage(body) {
       totalsTable('By plan', 'Plan', [...byPlan].map(([plan, s]) => [plan, s.totals])),
     );
     // Two charts a row: half the width less the gap, the figure's padding and border.
-    const width = Math.max(300, Math.floor((out.clientWidth - 16) / 2) - 48);
+    const width = Math.max(300, Math.floor((out.clientWidth - 16) / 2) - 24);
     chart(uPlot, modelChart, x, models.map((row) => row.model), modelSeries, width);
     chart(uPlot, planChart, x, plans, planSeries, width);
   };
