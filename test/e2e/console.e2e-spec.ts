@@ -219,7 +219,7 @@ describe('the web console at / (headless Chromium)', () => {
     await userPage.locator('.conversations a', { hasText: 'fork' }).waitFor();
   });
 
-  it('searches the conversation list, and renders message text as text', async () => {
+  it('renders message text as text, shows a turn\'s warnings, and searches the conversation list', async () => {
     await userPage.getByRole('button', { name: 'New conversation' }).click();
     await composer(userPage).waitFor();
     const hostile = '<img src=x onerror="window.__xss=1"> owls at night';
@@ -229,6 +229,12 @@ describe('the web console at / (headless Chromium)', () => {
     await expect(userPage.locator('.msg.user .content').textContent()).resolves.toBe(hostile);
     await expect(userPage.locator('.thread img').count()).resolves.toBe(0);
     await expect(userPage.evaluate(() => (window as any).__xss)).resolves.toBeUndefined();
+    // The turn's warnings are shown as they come: here, an answer cut at the max tokens asked for.
+    await userPage.getByLabel('Max tokens').fill('3');
+    await composer(userPage).fill('Short please');
+    await composer(userPage).press('Enter');
+    await userPage.getByRole('status', { name: 'Warnings' }).getByText('the answer reached its limit of 3 tokens and was cut there').waitFor();
+    await userPage.getByLabel('Max tokens').fill('');
     const titles = () => userPage.locator('.conversations .title').allTextContents();
     await eventually(async () => expect(await titles()).toHaveLength(3));
     await userPage.getByLabel('Search').fill('zebras');

@@ -112,6 +112,9 @@ async function openConversation(pane, id, listChanged) {
       problem.textContent = describeError(error);
     }
   });
+  const asJson = h('input', { type: 'checkbox', name: 'json' });
+  const maxTokens = h('input', { type: 'number', name: 'maxTokens', min: 1, max: 1000000, size: 8 });
+  const options = () => ({ model: model.value, ...(asJson.checked ? { format: 'json' } : {}), ...(maxTokens.value ? { maxTokens: Number(maxTokens.value) } : {}) });
   const input = h('textarea', { name: 'content', rows: 3, required: true, placeholder: 'Write a message; Enter sends, Shift+Enter starts a new line' });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
   const stop = h('button', { type: 'button', disabled: true, onclick: () => streaming?.abort() }, 'Stop');
@@ -128,7 +131,7 @@ async function openConversation(pane, id, listChanged) {
       },
     },
     field('Message', input),
-    h('div', { class: 'row' }, field('Model', model), send, stop),
+    h('div', { class: 'row' }, field('Model', model), field('Max tokens', maxTokens), h('div', { class: 'field check' }, h('label', null, asJson, ' JSON answer')), send, stop),
   );
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -190,7 +193,7 @@ async function openConversation(pane, id, listChanged) {
         view.conversation = await api('PATCH', `/v1/conversations/${id}`, { title: question.slice(0, 80) });
         heading.textContent = view.conversation.title;
       }
-      await streamTurn(path, { ...body, model: model.value }, {
+      await streamTurn(path, { ...body, ...options() }, {
         signal: controller.signal,
         onHeaders: (headers) => showWarnings([headers.get('X-Quota-Warning'), headers.get('X-RateLimit-Warning')].filter(Boolean)),
         onEvent: (event, data) => {
