@@ -62,7 +62,7 @@ export class ChatCompletionsService {
       };
     }
     this.moderation.checkMessageShape(question.content);
-    if (systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, systemPrompt);
+    if (systemPrompt !== undefined) await this.moderation.validateSystemPrompt(principal, systemPrompt);
     const model = this.llm.resolveModel(request.model);
     this.identity.assertMayUseModel(principal, model);
     const history = request.messages.filter((m): m is { role: 'user' | 'assistant' | 'tool'; content: string } => m.role !== 'system');
@@ -72,12 +72,12 @@ export class ChatCompletionsService {
     const included = history.slice(history.length - prompt.included);
     for (let i = 0; i < included.length; i++) {
       const message = included[i]!;
-      if (message.role === 'tool') this.moderation.screenEarlierMessage(principal, message.content); // tool output: screened as material
+      if (message.role === 'tool') await this.moderation.screenEarlierMessage(principal, message.content); // tool output: screened as material
       if (message.role !== 'user') continue;
       if (i === included.length - 1) {
-        const guarded = this.moderation.guardMessage(principal, message.content, this.moderation.validateUserMessage(principal, message.content, { tokens: prompt.newestTokens }));
+        const guarded = this.moderation.guardMessage(principal, message.content, await this.moderation.validateUserMessage(principal, message.content, { tokens: prompt.newestTokens }));
         if (guarded) await guarded;
-      } else this.moderation.screenEarlierMessage(principal, message.content);
+      } else await this.moderation.screenEarlierMessage(principal, message.content);
     }
     const id = randomUUID();
     const reservation = await this.usage.reserveTokens(principal, prompt.tokens + answerReserve(prompt.window));
