@@ -123,6 +123,15 @@ describe('the web console at / (headless Chromium)', () => {
     expect(weights.loginPageFirstLoadBytes).toBeLessThan(40_000);
   });
 
+  it('lets a visitor continue as a guest', async () => {
+    const page = await newPage();
+    await page.goto(`${gus.url}/`);
+    await page.getByRole('button', { name: 'Continue as guest' }).click();
+    await expect(page.getByTestId('who').textContent()).resolves.toContain('plan guest');
+    await page.getByRole('button', { name: 'New conversation' }).waitFor();
+    await page.context().close();
+  });
+
   it('streams an answer token by token, with its tokens, latency, TTFT and cost on hover', async () => {
     // The token is in the page's memory only: a reload asks for a log-in again.
     await userPage.reload();
