@@ -307,6 +307,7 @@ describe('the web console at / (headless Chromium)', () => {
     await page.locator('.timeline').first().waitFor();
     const steps = await page.locator('.timeline').first().locator('.step').allTextContents();
     expect(steps).toEqual(['received', 'validated', 'context built', 'model called', 'stored', 'billed']);
+    await expectAccessible(page);
     await shot(page, '7-admin-trace');
 
     await page.getByRole('link', { name: 'Queue health' }).click();

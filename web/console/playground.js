@@ -46,8 +46,12 @@ function welcome(pane) {
   fill(pane, h('div', { class: 'empty' }, h('h1', null, 'Playground'), h('p', null, 'Pick a conversation on the left or start a new one.')));
 }
 
+let listRequests = 0;
+
 async function loadList(list, currentId) {
+  const request = ++listRequests;
   const page = await api('GET', `/v1/conversations${query({ q: filter.q, state: filter.state, limit: 50 })}`);
+  if (request !== listRequests) return; // a later search was typed meanwhile: its answer wins
   fill(
     list,
     page.data.length === 0 ? h('li', { class: 'muted' }, filter.q ? 'Nothing matches.' : 'No conversations yet.') : null,
@@ -255,7 +259,7 @@ async function openConversation(pane, id, listChanged) {
           : null,
       ),
       content,
-      message.role === 'assistant' && message.id ? metaView(message) : null,
+      message.id ? metaView(message) : null,
       actions,
     );
     if (!message.id || message.status === 'streaming') return article;
@@ -343,6 +347,7 @@ async function openConversation(pane, id, listChanged) {
 }
 
 function metaView(message) {
+  if (message.role !== 'assistant') return h('div', { class: 'meta small' }, `${fmt.int(message.tokenCount)} tokens`);
   const parts = [
     message.model,
     `${fmt.int(message.promptTokens)} in + ${fmt.int(message.completionTokens)} out tokens`,
