@@ -60,11 +60,12 @@ export class ModerationFacade {
   }
 
   /**
-   * A user message of the history a client sends along (the OpenAI-compatible route keeps none itself): the
-   * same checks, but it is not this request's message, so abuse detection does not count it again.
+   * The user messages and tool output of the history a client sends along (the OpenAI-compatible route keeps
+   * none itself): the same checks, screened together (off the event loop when long), but they are not this
+   * request's message, so abuse detection does not count them again. Throws for the first refused one.
    */
-  screenEarlierMessage(principal: Principal, content: string): Promise<InputScreening> {
-    return this.validation.validateUserMessage(principal, content);
+  screenEarlierMessages(principal: Principal, contents: string[]): Promise<void> {
+    return this.validation.validateEarlierMessages(principal, contents);
   }
 
   private observeRefusal(principal: Principal, conversationId: string | null, error: unknown): void {

@@ -5,6 +5,7 @@ import { InjectionClassifier } from '../domain/injection-classifier.js';
 import { detectInjection, type InjectionDetection } from '../domain/injection-detector.js';
 import { DEFAULT_INJECTION_POLICY, applyInjectionPolicy, refuseForbiddenContent, type InputScreening, type InputSubject } from '../domain/input-policy.js';
 import { checkMessage, checkSystemPrompt, type MeasuredMessage } from '../domain/message-policy.js';
+import type { TextScreening } from '../domain/text-screening.js';
 import { ScreeningPool } from './screening-pool.js';
 
 /** The checks on user input, in order: emptiness and length, forbidden content, prompt injection. */
@@ -34,8 +35,18 @@ export class MessageValidationService {
     return detectInjection(text, this.classifier);
   }
 
+  /** Messages of earlier turns (a stateless client's history): the same checks, all texts screened together. */
+  async validateEarlierMessages(principal: Principal, contents: string[]): Promise<void> {
+    for (const content of contents) checkMessage(content, { maxChars: this.config.maxMessageChars, maxTokens: principal.plan.maxMessageTokens });
+    const found = await this.screening.screenAll(contents);
+    for (const one of found) this.verdict(principal, one, 'message');
+  }
+
   private async screen(principal: Principal, text: string, subject: InputSubject): Promise<InputScreening> {
-    const found = await this.screening.screen(text);
+    return this.verdict(principal, await this.screening.screen(text), subject);
+  }
+
+  private verdict(principal: Principal, found: TextScreening, subject: InputSubject): InputScreening {
     if (found.forbidden) throw refuseForbiddenContent(found.forbidden, subject);
     return applyInjectionPolicy(found.injection, principal.plan.injectionPolicy ?? DEFAULT_INJECTION_POLICY, subject);
   }

@@ -17,6 +17,6 @@ const files = workerData as ScreeningWorkerData;
 const forbidden = new ForbiddenContent(readForbiddenTerms(files.forbiddenTermsPath));
 const classifier = readInjectionClassifier(files.classifierPath);
 
-export default function screen(text: string): TextScreening {
-  return screenText(text, forbidden, classifier);
+export default function screenAll(texts: string[]): TextScreening[] {
+  return texts.map((text) => screenText(text, forbidden, classifier));
 }
