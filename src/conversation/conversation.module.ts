@@ -4,13 +4,16 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
 import { UsageModule } from '../usage/usage.module.js';
+import { AdminAnalyticsController } from './controller/admin-analytics.controller.js';
 import { AdminTraceController } from './controller/admin-trace.controller.js';
 import { ChatCompletionsController } from './controller/chat-completions.controller.js';
 import { ConversationsController } from './controller/conversations.controller.js';
 import { SearchController } from './controller/search.controller.js';
 import { ConversationFacade } from './conversation.facade.js';
 import { ConversationEntity } from './repository/conversation.entity.js';
+import { AnalyticsRepository } from './repository/analytics.repository.js';
 import { ConversationRepository } from './repository/conversation.repository.js';
+import { FeedbackRepository } from './repository/feedback.repository.js';
 import { IdempotencyRepository } from './repository/idempotency.repository.js';
 import { MessageRepository } from './repository/message.repository.js';
 import { MessageSearchRepository } from './repository/message-search.repository.js';
@@ -23,12 +26,13 @@ import { AbandonedTurnSweeper } from './service/abandoned-turn.sweeper.js';
 import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
+import { FeedbackService } from './service/feedback.service.js';
 import { SendMessageService } from './service/send-message.service.js';
 import { TurnAuditService } from './service/turn-audit.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
-  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController],
+  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController, AdminAnalyticsController],
   providers: [
     ConversationRepository,
     MessageRepository,
@@ -47,6 +51,9 @@ import { TurnAuditService } from './service/turn-audit.service.js';
     TurnAuditService,
     MessageSearchRepository,
     MessageSearchService,
+    FeedbackRepository,
+    AnalyticsRepository,
+    FeedbackService,
   ],
   exports: [ConversationFacade],
 })

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
@@ -10,17 +10,20 @@ import { requestWarnings } from '../../../libs/http/request-warnings.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ConversationsService } from '../service/conversations.service.js';
+import { FeedbackService } from '../service/feedback.service.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
 import { SendMessageService, type TurnRequestContext, type TurnResult } from '../service/send-message.service.js';
 import {
   BranchQuery,
   CreateConversationDto,
+  FeedbackDto,
   ForkDto,
   RegenerateDto,
   ListConversationsQuery,
   SendMessageDto,
   UpdateConversationDto,
   toConversationResponse,
+  toFeedbackResponse,
   toMessageResponse,
 } from './dto/conversation.dto.js';
 import { TurnEventStream } from './turn-event-stream.js';
@@ -45,6 +48,7 @@ export class ConversationsController {
     private readonly turns: SendMessageService,
     private readonly usage: UsageFacade,
     private readonly idempotency: IdempotencyService,
+    private readonly feedback: FeedbackService,
   ) {}
 
   @Post()
@@ -138,6 +142,12 @@ export class ConversationsController {
   ): Promise<void> {
     const { stream: _stream, ...options } = body;
     return this.respond(principal, req, reply, body, (context) => this.turns.regenerate(principal, id, messageId, options, context));
+  }
+
+  /** The caller's rating of an answer: one per answer, replaced by the next. */
+  @Put(':id/messages/:messageId/feedback')
+  async rate(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Param('messageId', uuid) messageId: string, @Body() body: FeedbackDto) {
+    return toFeedbackResponse(await this.feedback.rate(principal, id, messageId, body));
   }
 
   @Post(':id/fork')

@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { QueryInt } from '../../../../libs/http/query-int.js';
 import { CONVERSATION_STATES, REQUESTABLE_STATES, type Conversation, type ConversationState, type RequestableState } from '../../domain/conversation.js';
+import { MAX_COMMENT_CHARS, MAX_REASON_CHARS, RATINGS, type Feedback, type Rating } from '../../domain/feedback.js';
 import type { Message } from '../../domain/message.js';
 import { IsConversationMetadata } from './metadata.validator.js';
 
@@ -62,6 +63,24 @@ export class RegenerateDto extends TurnOptionsDto {}
 
 export class ForkDto {
   @ApiProperty({ description: 'the last message the fork keeps (the path root → it is copied)' }) @IsUUID() messageId: string;
+}
+
+export class FeedbackDto {
+  @ApiProperty({ enum: RATINGS }) @IsIn(RATINGS) rating: Rating;
+  @ApiPropertyOptional({ maxLength: MAX_REASON_CHARS, example: 'inaccurate' }) @IsOptional() @IsString() @Length(1, MAX_REASON_CHARS) reason?: string;
+  @ApiPropertyOptional({ maxLength: MAX_COMMENT_CHARS }) @IsOptional() @IsString() @Length(1, MAX_COMMENT_CHARS) comment?: string;
+}
+
+export function toFeedbackResponse(feedback: Feedback) {
+  return {
+    messageId: feedback.messageId,
+    conversationId: feedback.conversationId,
+    rating: feedback.rating,
+    reason: feedback.reason,
+    comment: feedback.comment,
+    createdAt: feedback.createdAt.toISOString(),
+    updatedAt: feedback.updatedAt.toISOString(),
+  };
 }
 
 export class BranchQuery {
