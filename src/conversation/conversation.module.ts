@@ -9,6 +9,7 @@ import { AdminTraceController } from './controller/admin-trace.controller.js';
 import { ChatCompletionsController } from './controller/chat-completions.controller.js';
 import { ConversationsController } from './controller/conversations.controller.js';
 import { SearchController } from './controller/search.controller.js';
+import { UserDataController } from './controller/user-data.controller.js';
 import { ConversationFacade } from './conversation.facade.js';
 import { ConversationEntity } from './repository/conversation.entity.js';
 import { AnalyticsRepository } from './repository/analytics.repository.js';
@@ -29,10 +30,11 @@ import { ConversationsService } from './service/conversations.service.js';
 import { FeedbackService } from './service/feedback.service.js';
 import { SendMessageService } from './service/send-message.service.js';
 import { TurnAuditService } from './service/turn-audit.service.js';
+import { UserDataService } from './service/user-data.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
-  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController, AdminAnalyticsController],
+  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController, AdminAnalyticsController, UserDataController],
   providers: [
     ConversationRepository,
     MessageRepository,
@@ -54,6 +56,7 @@ import { TurnAuditService } from './service/turn-audit.service.js';
     FeedbackRepository,
     AnalyticsRepository,
     FeedbackService,
+    UserDataService,
   ],
   exports: [ConversationFacade],
 })

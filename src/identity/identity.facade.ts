@@ -21,6 +21,27 @@ export class IdentityFacade {
     await this.users.update(userId, { status: 'suspended' });
   }
 
+  /** The account as its owner may export it (no password hash). */
+  async profile(userId: string): Promise<{ id: string; email: string | null; role: string; plan: string; status: string; createdAt: Date }> {
+    const user = await this.users.get(userId);
+    return { id: user.id, email: user.email, role: user.role, plan: user.plan, status: user.status, createdAt: user.createdAt };
+  }
+
+  /** The user's API keys without their hashes. */
+  apiKeys(userId: string): Promise<Array<{ id: string; name: string; prefix: string; createdAt: Date; revokedAt: Date | null }>> {
+    return this.users.listApiKeys(userId);
+  }
+
+  /** Suspends the account and revokes every key, on every instance (NOT_FOUND, or CONFLICT for the last admin). */
+  async beginErasure(userId: string): Promise<void> {
+    await this.users.beginErasure(userId);
+  }
+
+  /** Deletes the account once its data is erased: no token or key of it authenticates again. */
+  deleteAccount(userId: string): Promise<void> {
+    return this.users.deleteAccount(userId);
+  }
+
   /** Throws MODEL_NOT_ALLOWED when the caller's plan lacks the model's tier. */
   assertMayUseModel(principal: Principal, model: { id: string; tier: ModelTier }): void {
     assertPlanAllowsTier(principal.plan, model.id, model.tier);

@@ -71,6 +71,16 @@ export class UsageFacade {
     return this.usage.billingStatus(eventIds);
   }
 
+  /** Every day and model the user was billed for (their data export). */
+  dailyTotalsForUser(userId: string): Promise<Array<{ day: string; model: string } & UsageTotals>> {
+    return this.usage.userTotalsByDay(userId, '0001-01-01', '9999-12-31');
+  }
+
+  /** Erasure: the ledger and totals are kept for billing under a pseudonym; returns how many events moved. */
+  anonymiseUser(userId: string, pseudonym: string): Promise<number> {
+    return this.usage.anonymiseUser(userId, pseudonym);
+  }
+
   conversationTotals(conversationId: string): Promise<UsageTotals> {
     return this.usage.conversationTotals(conversationId);
   }

@@ -24,6 +24,7 @@ export class FeedbackAndAnalytics1764000000800 implements MigrationInterface {
         PRIMARY KEY (message_id, user_id)
       )`);
     await db.query(`CREATE INDEX message_feedback_user_idx ON message_feedback (user_id)`);
+    await db.query(`CREATE INDEX message_feedback_conversation_idx ON message_feedback (conversation_id)`);
     await db.query(`
       CREATE INDEX messages_answers_time_idx ON messages (created_at)
         INCLUDE (model, status, conversation_id, latency_ms, ttft_ms, prompt_tokens, completion_tokens, cost_micros)

@@ -11,11 +11,14 @@ import { UsageFacade } from '../../usage/usage.facade.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ConversationsService } from '../service/conversations.service.js';
 import { FeedbackService } from '../service/feedback.service.js';
+import { UserDataService } from '../service/user-data.service.js';
+import { toMarkdown } from '../domain/conversation-export.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
 import { SendMessageService, type TurnRequestContext, type TurnResult } from '../service/send-message.service.js';
 import {
   BranchQuery,
   CreateConversationDto,
+  ExportQuery,
   FeedbackDto,
   ForkDto,
   RegenerateDto,
@@ -49,6 +52,7 @@ export class ConversationsController {
     private readonly usage: UsageFacade,
     private readonly idempotency: IdempotencyService,
     private readonly feedback: FeedbackService,
+    private readonly data: UserDataService,
   ) {}
 
   @Post()
@@ -100,6 +104,24 @@ export class ConversationsController {
   async messages(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Query() query: BranchQuery) {
     const { conversation, messages } = await this.conversations.branch(principal, id, query.leafId);
     return { conversationId: conversation.id, leafId: messages.at(-1)?.id ?? null, data: messages.map(toMessageResponse) };
+  }
+
+  /** The whole tree with ratings and usage, as JSON or as a Markdown document (a download either way). */
+  @Get(':id/export')
+  async export(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Query() query: ExportQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+    const doc = await this.data.exportConversation(principal, id);
+    const markdown = query.format === 'markdown';
+    void reply.header('content-disposition', `attachment; filename="conversation-${id}.${markdown ? 'md' : 'json'}"`);
+    if (markdown) {
+      void reply.type('text/markdown; charset=utf-8');
+      return toMarkdown(doc);
+    }
+    return {
+      conversation: toConversationResponse(doc.conversation),
+      messages: doc.messages.map(toMessageResponse),
+      feedback: doc.feedback.map(toFeedbackResponse),
+      usage: doc.usage,
+    };
   }
 
   @Get(':id/tree')

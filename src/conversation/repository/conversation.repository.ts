@@ -69,6 +69,31 @@ export class ConversationRepository {
     await this.sql.query(`DELETE FROM conversations WHERE id = $1`, [id]);
   }
 
+  /**
+   * Erasure: up to `limit` of the user's conversations, with their messages, summaries, state changes and ratings
+   * (ON DELETE CASCADE) and their open questions; returns how many went. Small batches keep each transaction short.
+   */
+  async deleteBatchOfUser(userId: string, limit: number): Promise<number> {
+    const rows = await this.sql.query<{ n: number }>(
+      `WITH picked AS (SELECT id FROM conversations WHERE user_id = $1 LIMIT $2),
+         open AS (DELETE FROM open_questions WHERE conversation_id IN (SELECT id FROM picked)),
+         gone AS (DELETE FROM conversations WHERE id IN (SELECT id FROM picked) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [userId, limit],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Every conversation of the user in every state, oldest first, a page at a time (data export). */
+  async pageOfUser(userId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<Conversation[]> {
+    const rows = await this.sql.query<ConversationRow>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+       ORDER BY created_at, id LIMIT $4`,
+      [userId, after?.createdAt ?? null, after?.id ?? null, limit],
+    );
+    return rows.map(fromRow);
+  }
+
   /** Most recently updated first; the cursor is (updated_at, id), so pages never skip or repeat. */
   async list(filter: ConversationFilter): Promise<Conversation[]> {
     const query = this.conversations

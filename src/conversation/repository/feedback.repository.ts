@@ -41,6 +41,12 @@ export class FeedbackRepository {
     return toFeedback(rows[0]!);
   }
 
+  /** The ratings in one conversation (its owner's), for the exports. */
+  async listForConversation(conversationId: string): Promise<Feedback[]> {
+    const rows = await this.sql.query<FeedbackRow>(`SELECT ${COLUMNS} FROM message_feedback WHERE conversation_id = $1 ORDER BY created_at, message_id`, [conversationId]);
+    return rows.map(toFeedback);
+  }
+
   async findForMessage(messageId: string, userId: string): Promise<Feedback | null> {
     const rows = await this.sql.query<FeedbackRow>(`SELECT ${COLUMNS} FROM message_feedback WHERE message_id = $1 AND user_id = $2`, [messageId, userId]);
     return rows[0] ? toFeedback(rows[0]) : null;

@@ -105,6 +105,25 @@ export class UsersService implements OnApplicationBootstrap {
     await this.principals.forgetUser(userId);
   }
 
+  /**
+   * The first step of erasing a user: the account is suspended and every key revoked, on every instance at once,
+   * so nothing the user sends is accepted while their data is erased. The last admin cannot be erased.
+   */
+  async beginErasure(userId: string): Promise<User> {
+    const user = await this.get(userId);
+    if (user.role === 'admin' && (await this.users.countAdmins()) <= 1) throw new DomainError('CONFLICT', 'the last admin cannot be erased');
+    await this.users.update({ ...user, status: 'suspended', updatedAt: new Date() });
+    await this.users.revokeAllApiKeys(userId, new Date());
+    await this.principals.forgetUser(userId);
+    return user;
+  }
+
+  /** The last step: the account itself (its email and password hash) is deleted; its tokens authenticate no one. */
+  async deleteAccount(userId: string): Promise<void> {
+    await this.users.delete(userId);
+    await this.principals.forgetUser(userId);
+  }
+
   /** Issues an API key for a user; the plaintext is returned once and never stored. */
   async issueApiKey(userId: string, name: string): Promise<{ id: string; key: string; prefix: string; createdAt: Date }> {
     await this.get(userId);

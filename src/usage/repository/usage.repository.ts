@@ -130,6 +130,19 @@ export class UsageRepository {
     return new Map(rows.map((row) => [row.id, { appliedAt: row.applied_at ? new Date(row.applied_at) : null, costMicros: Number(row.cost_micros) }]));
   }
 
+  /**
+   * Erasure: the user's ledger rows and totals move to a pseudonym (a fresh id linked to no account), so billing
+   * sums stay right and nothing in them leads back to the person. One transaction.
+   */
+  async anonymiseUser(userId: string, pseudonym: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const events = await tx.query<{ n: number }>(`WITH moved AS (UPDATE usage_events SET user_id = $2 WHERE user_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM moved`, [userId, pseudonym]);
+      await tx.query(`UPDATE usage_daily_totals SET user_id = $2 WHERE user_id = $1`, [userId, pseudonym]);
+      await tx.query(`UPDATE usage_conversation_totals SET user_id = $2 WHERE user_id = $1`, [userId, pseudonym]);
+      return events[0]?.n ?? 0;
+    });
+  }
+
   /** Tokens a user has used since `since`, from the ledger itself (events not yet in the totals included). */
   async tokensSince(userId: string, since: Date): Promise<number> {
     const rows = await this.db.query<{ used: string }>(

@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { QueryInt } from '../../../../libs/http/query-int.js';
 import { CONVERSATION_STATES, REQUESTABLE_STATES, type Conversation, type ConversationState, type RequestableState } from '../../domain/conversation.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../domain/conversation-export.js';
 import { MAX_COMMENT_CHARS, MAX_REASON_CHARS, RATINGS, type Feedback, type Rating } from '../../domain/feedback.js';
 import type { Message } from '../../domain/message.js';
 import { IsConversationMetadata } from './metadata.validator.js';
@@ -81,6 +82,10 @@ export function toFeedbackResponse(feedback: Feedback) {
     createdAt: feedback.createdAt.toISOString(),
     updatedAt: feedback.updatedAt.toISOString(),
   };
+}
+
+export class ExportQuery {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json' }) @IsOptional() @IsIn(EXPORT_FORMATS) format?: ExportFormat;
 }
 
 export class BranchQuery {
