@@ -5,6 +5,7 @@ import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { AdminAnalyticsController } from './controller/admin-analytics.controller.js';
+import { AdminRetentionController } from './controller/admin-retention.controller.js';
 import { AdminTraceController } from './controller/admin-trace.controller.js';
 import { ChatCompletionsController } from './controller/chat-completions.controller.js';
 import { ConversationsController } from './controller/conversations.controller.js';
@@ -15,6 +16,7 @@ import { ConversationEntity } from './repository/conversation.entity.js';
 import { AnalyticsRepository } from './repository/analytics.repository.js';
 import { ConversationRepository } from './repository/conversation.repository.js';
 import { FeedbackRepository } from './repository/feedback.repository.js';
+import { RetentionRepository } from './repository/retention.repository.js';
 import { IdempotencyRepository } from './repository/idempotency.repository.js';
 import { MessageRepository } from './repository/message.repository.js';
 import { MessageSearchRepository } from './repository/message-search.repository.js';
@@ -28,13 +30,14 @@ import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
 import { FeedbackService } from './service/feedback.service.js';
+import { RetentionService } from './service/retention.service.js';
 import { SendMessageService } from './service/send-message.service.js';
 import { TurnAuditService } from './service/turn-audit.service.js';
 import { UserDataService } from './service/user-data.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
-  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController, AdminAnalyticsController, UserDataController],
+  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController, AdminAnalyticsController, UserDataController, AdminRetentionController],
   providers: [
     ConversationRepository,
     MessageRepository,
@@ -57,6 +60,8 @@ import { UserDataService } from './service/user-data.service.js';
     AnalyticsRepository,
     FeedbackService,
     UserDataService,
+    RetentionRepository,
+    RetentionService,
   ],
   exports: [ConversationFacade],
 })

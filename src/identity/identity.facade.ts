@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ModelTier, Principal } from '../../libs/auth/principal.js';
+import type { ModelTier, PlanPolicy, Principal } from '../../libs/auth/principal.js';
 import { PlanCatalog, assertPlanAllowsTier } from './domain/plan-catalog.js';
 import { UsersService } from './service/users.service.js';
 
@@ -40,6 +40,11 @@ export class IdentityFacade {
   /** Deletes the account once its data is erased: no token or key of it authenticates again. */
   deleteAccount(userId: string): Promise<void> {
     return this.users.deleteAccount(userId);
+  }
+
+  /** Every plan of the catalogue (background jobs apply per-plan settings such as retention). */
+  allPlans(): PlanPolicy[] {
+    return this.plans.ids().map((id) => this.plans.get(id));
   }
 
   /** Throws MODEL_NOT_ALLOWED when the caller's plan lacks the model's tier. */

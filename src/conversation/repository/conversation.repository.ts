@@ -27,11 +27,11 @@ const toConversation = (row: ConversationEntity): Conversation => ({
 
 const FIND_OWNED = statement(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1 AND user_id = $2`);
 
-const INSERT = `INSERT INTO conversations (${CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`;
+const INSERT = `INSERT INTO conversations (${CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
 
 const insertParams = (c: Conversation): unknown[] => [
   c.id, c.userId, c.title, c.model, c.systemPrompt, JSON.stringify(c.metadata), c.state, c.stateChangedAt, c.currentLeafId, c.messageCount,
-  c.createdAt, c.updatedAt, c.lastMessageAt, c.forkedFromConversationId, c.forkedFromMessageId,
+  c.createdAt, c.updatedAt, c.lastMessageAt, c.forkedFromConversationId, c.forkedFromMessageId, c.temporary,
 ];
 
 @Injectable()

@@ -12,6 +12,7 @@ const toUser = (row: UserEntity): User => ({
   role: row.role as Role,
   plan: row.plan,
   status: row.status as UserStatus,
+  legalHold: row.legalHold,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });

@@ -20,6 +20,7 @@ export interface UserChanges {
   role?: Role;
   plan?: string;
   status?: UserStatus;
+  legalHold?: boolean;
 }
 
 @Injectable()
@@ -60,6 +61,7 @@ export class UsersService implements OnApplicationBootstrap {
       role: input.role ?? 'user',
       plan,
       status: 'active',
+      legalHold: false,
       createdAt: now,
       updatedAt: now,
     };
@@ -111,6 +113,7 @@ export class UsersService implements OnApplicationBootstrap {
    */
   async beginErasure(userId: string): Promise<User> {
     const user = await this.get(userId);
+    if (user.legalHold) throw new DomainError('CONFLICT', 'the user is under a legal hold: nothing of theirs can be erased until it is lifted');
     if (user.role === 'admin' && (await this.users.countAdmins()) <= 1) throw new DomainError('CONFLICT', 'the last admin cannot be erased');
     await this.users.update({ ...user, status: 'suspended', updatedAt: new Date() });
     await this.users.revokeAllApiKeys(userId, new Date());

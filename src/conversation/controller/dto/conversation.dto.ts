@@ -16,6 +16,10 @@ export class CreateConversationDto {
   @IsOptional()
   @IsConversationMetadata()
   metadata?: Record<string, unknown>;
+  @ApiPropertyOptional({ default: false, description: 'never found by search; deleted soon after its last activity (the plan decides how soon)' })
+  @IsOptional()
+  @IsBoolean()
+  temporary?: boolean;
 }
 
 export class UpdateConversationDto {
@@ -114,6 +118,7 @@ export function toConversationResponse(conversation: Conversation) {
     forkedFrom: conversation.forkedFromConversationId
       ? { conversationId: conversation.forkedFromConversationId, messageId: conversation.forkedFromMessageId }
       : null,
+    temporary: conversation.temporary,
   };
 }
 
