@@ -31,6 +31,8 @@ export interface PlanPolicy {
   payloadLogging?: boolean;
   /** Tokens (prompt + completion) per UTC day and month; unset: no quota. */
   quotas?: TokenQuotas;
+  /** A resumable stream whose client went away keeps generating this long for a reconnect (default 30). */
+  resumableGraceSeconds?: number;
   /** How long conversations are kept (see RetentionPolicy); unset: for ever, temporary ones 60 minutes. */
   retention?: RetentionPolicy;
 }
@@ -45,6 +47,7 @@ export interface RetentionPolicy {
 }
 
 export const DEFAULT_TEMPORARY_MINUTES = 60;
+export const DEFAULT_RESUMABLE_GRACE_SECONDS = 30;
 
 /** Token quotas of a plan: past softLimitRatio of a period a turn is warned, past the limit it is refused. */
 export interface TokenQuotas {

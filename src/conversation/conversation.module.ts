@@ -33,6 +33,7 @@ import { FeedbackService } from './service/feedback.service.js';
 import { RetentionService } from './service/retention.service.js';
 import { SendMessageService } from './service/send-message.service.js';
 import { TurnAuditService } from './service/turn-audit.service.js';
+import { TurnStreamWriterFactory, turnStreamStoreProvider } from './service/turn-stream.store.js';
 import { UserDataService } from './service/user-data.service.js';
 
 @Module({
@@ -62,6 +63,8 @@ import { UserDataService } from './service/user-data.service.js';
     UserDataService,
     RetentionRepository,
     RetentionService,
+    turnStreamStoreProvider,
+    TurnStreamWriterFactory,
   ],
   exports: [ConversationFacade],
 })

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
-import { invalid } from '../../../libs/errors/domain-error.js';
+import { DEFAULT_RESUMABLE_GRACE_SECONDS } from '../../../libs/auth/principal.js';
+import { invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { toDomainError } from '../../../libs/errors/http-error.filter.js';
 import { headerOf } from '../../../libs/http/headers.js';
 import { requestWarnings } from '../../../libs/http/request-warnings.js';
@@ -15,6 +16,7 @@ import { UserDataService } from '../service/user-data.service.js';
 import { toMarkdown } from '../domain/conversation-export.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
 import { SendMessageService, type TurnRequestContext, type TurnResult } from '../service/send-message.service.js';
+import { TurnStreamStore, TurnStreamWriterFactory, type TurnStreamWriter } from '../service/turn-stream.store.js';
 import {
   BranchQuery,
   CreateConversationDto,
@@ -53,6 +55,8 @@ export class ConversationsController {
     private readonly idempotency: IdempotencyService,
     private readonly feedback: FeedbackService,
     private readonly data: UserDataService,
+    private readonly streams: TurnStreamWriterFactory,
+    private readonly streamStore: TurnStreamStore,
   ) {}
 
   @Post()
@@ -148,8 +152,8 @@ export class ConversationsController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { stream: _stream, ...input } = body;
-    return this.respond(principal, req, reply, body, (context) => this.turns.send(principal, id, input, context));
+    const { stream: _stream, resumable: _resumable, ...input } = body;
+    return this.respond(principal, id, req, reply, body, (context) => this.turns.send(principal, id, input, context));
   }
 
   /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
@@ -162,14 +166,40 @@ export class ConversationsController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { stream: _stream, ...options } = body;
-    return this.respond(principal, req, reply, body, (context) => this.turns.regenerate(principal, id, messageId, options, context));
+    const { stream: _stream, resumable: _resumable, ...options } = body;
+    return this.respond(principal, id, req, reply, body, (context) => this.turns.regenerate(principal, id, messageId, options, context));
   }
 
   /** The caller's rating of an answer: one per answer, replaced by the next. */
   @Put(':id/messages/:messageId/feedback')
   async rate(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Param('messageId', uuid) messageId: string, @Body() body: FeedbackDto) {
     return toFeedbackResponse(await this.feedback.rate(principal, id, messageId, body));
+  }
+
+  /**
+   * Reconnects to a resumable stream (by the answer's id, or the question's): the events after Last-Event-ID, then
+   * the live rest, on any instance; a finished stream replays for GUS_STREAM_REPLAY_SECONDS.
+   */
+  @Get(':id/messages/:messageId/stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'the id of the last event received; default: from the start' })
+  async resume(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Param('messageId', uuid) messageId: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const lastEventId = headerOf(req, 'last-event-id');
+    if (lastEventId !== undefined && !/^\d{1,9}$/.test(lastEventId)) throw invalid('Last-Event-ID must be the id of an event of this stream');
+    await this.conversations.get(principal, id);
+    const found = await this.streamStore.find(messageId);
+    if (!found || found.owner.userId !== principal.userId || found.owner.conversationId !== id) throw notFound('stream');
+    const events = new TurnEventStream(reply);
+    const gone = new AbortController();
+    reply.raw.on('close', () => gone.abort());
+    events.open();
+    await this.streamStore.read(found.streamId, Number(lastEventId ?? 0), (event) => events.replay(event), gone.signal);
+    events.end();
   }
 
   @Post(':id/fork')
@@ -184,19 +214,35 @@ export class ConversationsController {
    */
   private respond(
     principal: Principal,
+    conversationId: string,
     req: FastifyRequest,
     reply: FastifyReply,
-    body: { stream?: boolean },
+    body: { stream?: boolean; resumable?: boolean },
     run: (context: TurnRequestContext) => Promise<TurnResult>,
   ): Promise<void> {
     const abort = new AbortController();
-    // The client going away (socket closed before the answer is written) interrupts the turn.
+    const writer = body.stream && body.resumable ? this.streams.create({ userId: principal.userId, conversationId }) : null;
+    let grace: NodeJS.Timeout | null = null;
+    // The client going away (socket closed before the answer is written) interrupts the turn; a resumable one
+    // only once the plan's grace period has passed with no reader attached (on any instance).
     reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
+      if (reply.raw.writableFinished) return;
+      if (!writer) return abort.abort();
+      const graceMs = (principal.plan.resumableGraceSeconds ?? DEFAULT_RESUMABLE_GRACE_SECONDS) * 1000;
+      const wait = () => {
+        grace = setTimeout(() => void writer.hasReader().then((reading) => (reading ? wait() : abort.abort())), graceMs);
+      };
+      wait();
     });
     return this.idempotency.run(
       { userId: principal.userId, key: headerOf(req, 'idempotency-key'), route: `POST ${req.url.split('?')[0]}`, body },
-      () => (body.stream ? this.stream(req, reply, abort.signal, run) : this.json(req, reply, abort.signal, run)),
+      async () => {
+        try {
+          return await (body.stream ? this.stream(req, reply, abort.signal, run, writer) : this.json(req, reply, abort.signal, run));
+        } finally {
+          if (grace) clearTimeout(grace);
+        }
+      },
       (stored) => {
         void reply.header('Idempotent-Replayed', 'true');
         if (!body.stream) {
@@ -219,8 +265,14 @@ export class ConversationsController {
     return { status: 201, body: response };
   }
 
-  private async stream(req: FastifyRequest, reply: FastifyReply, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
-    const events = new TurnEventStream(reply);
+  private async stream(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    signal: AbortSignal,
+    run: (context: TurnRequestContext) => Promise<TurnResult>,
+    writer: TurnStreamWriter | null,
+  ): Promise<StoredResponse> {
+    const events = new TurnEventStream(reply, writer ? (event) => writer.record(event) : undefined);
     try {
       const turn = await run({
         signal,
@@ -230,6 +282,7 @@ export class ConversationsController {
           if (!events.started) void reply.header(name, value);
         },
         listener: {
+          answerStarted: (answerId, questionId) => writer?.open(answerId, questionId),
           userMessageStored: (message) => events.send('message.created', toMessageResponse(message)),
           delta: (messageId, delta) => events.send('message.delta', { messageId, delta }),
         },

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { ErrorBody } from '../../../libs/errors/http-error.filter.js';
 import { errorsByCode } from '../../../libs/metrics/metrics.js';
+import type { StreamedEvent } from '../service/turn-stream.store.js';
 
 /**
  * A server-sent event stream on a Fastify reply. The reply is hijacked (written raw, chunk by chunk, each
@@ -18,7 +19,7 @@ export class EventStream {
   /** Sends the status and headers once, before the first event. */
   open(): void {
     const raw = this.reply.raw;
-    if (raw.headersSent) return;
+    if (raw.headersSent || raw.destroyed) return;
     this.reply.hijack();
     for (const [name, value] of Object.entries(this.reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
     raw.statusCode = 200;
@@ -42,11 +43,19 @@ export class EventStream {
 
 type TurnEvent = 'message.created' | 'message.delta' | 'message.completed' | 'error';
 
-/** The events of a streamed turn: message.created, message.delta, message.completed, error. */
+/**
+ * The events of a streamed turn: message.created, message.delta, message.completed, error. Each carries an `id:`,
+ * its number in the stream (1, 2, …): what a client that reconnects gives back as Last-Event-ID. `record` sees every
+ * event as it is sent (a resumable stream keeps them for such a client), whether or not the client is still there.
+ */
 export class TurnEventStream {
   private readonly stream: EventStream;
+  private seq = 0;
 
-  constructor(reply: FastifyReply) {
+  constructor(
+    reply: FastifyReply,
+    private readonly record?: (event: StreamedEvent) => void,
+  ) {
     this.stream = new EventStream(reply);
   }
 
@@ -54,9 +63,20 @@ export class TurnEventStream {
     return this.stream.started;
   }
 
-  send(event: TurnEvent, data: unknown): void {
+  open(): void {
     this.stream.open();
-    this.stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  send(event: TurnEvent, data: unknown): void {
+    const streamed: StreamedEvent = { seq: ++this.seq, event, data: JSON.stringify(data) };
+    this.record?.(streamed);
+    this.replay(streamed);
+  }
+
+  /** Writes an event as it was first sent (its id and data unchanged). */
+  replay(event: StreamedEvent): void {
+    this.stream.open();
+    this.stream.write(`id: ${event.seq}\nevent: ${event.event}\ndata: ${event.data}\n\n`);
   }
 
   error(body: ErrorBody): void {

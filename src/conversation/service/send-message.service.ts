@@ -47,6 +47,8 @@ export interface TurnResult {
 
 /** Receives a turn's progress; the SSE writer implements it, the JSON path ignores it. */
 export interface TurnListener {
+  /** The answer's id is chosen (before the model is called): a resumable stream opens under it. */
+  answerStarted?(answerId: string, questionId: string): void;
   userMessageStored?(message: Message): void;
   delta?(assistantMessageId: string, text: string): void;
 }
@@ -173,6 +175,7 @@ export class SendMessageService {
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
     annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.message_id': assistantId });
+    context.listener?.answerStarted?.(assistantId, question.id);
     const gate = new QuestionGate(result.questionStored, (text) => context.listener?.delta?.(assistantId, text));
     const stop = new AbortController();
     result.questionStored?.catch(() => stop.abort()); // no question, no answer

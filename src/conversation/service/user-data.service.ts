@@ -11,6 +11,7 @@ import { ConversationRepository } from '../repository/conversation.repository.js
 import { FeedbackRepository } from '../repository/feedback.repository.js';
 import { IdempotencyRepository } from '../repository/idempotency.repository.js';
 import { MessageRepository } from '../repository/message.repository.js';
+import { TurnStreamStore } from './turn-stream.store.js';
 
 /** Conversations deleted per statement while erasing: each transaction stays short. */
 const ERASE_BATCH = 50;
@@ -46,6 +47,7 @@ export class UserDataService {
     private readonly usage: UsageFacade,
     private readonly moderation: ModerationFacade,
     private readonly audit: PayloadAudit,
+    private readonly streams: TurnStreamStore,
   ) {}
 
   /** The caller's conversation, whole (NOT_FOUND for anyone else's). */
@@ -80,7 +82,7 @@ export class UserDataService {
 
   /**
    * Erases a user: access is revoked first (suspended, keys revoked, every instance's cache told), then their
-   * conversations with messages, summaries and ratings go in small batches, then idempotency records, audit payloads
+   * conversations with messages, summaries and ratings go in small batches, then resumable streams, idempotency records, audit payloads
    * and flag evidence; the usage ledger and flags stay, under a pseudonym, for billing and abuse statistics; the
    * account itself goes last. Running it again after a failure finishes the job.
    */
@@ -92,6 +94,7 @@ export class UserDataService {
       conversations += n;
     }
     const pseudonym = randomUUID();
+    await this.streams.eraseUser(userId);
     const idempotencyRecords = await this.idempotency.deleteForUser(userId);
     const auditPayloads = await this.audit.eraseUser(userId);
     const flags = await this.moderation.eraseUserEvidence(userId, pseudonym);

@@ -82,6 +82,8 @@ function assertValidModerationSettings(plan: Plan): void {
 }
 
 function assertValidRetention(plan: Plan): void {
+  const grace = plan.resumableGraceSeconds;
+  if (grace !== undefined && !(typeof grace === 'number' && Number.isFinite(grace) && grace > 0)) throw new Error(`plan "${plan.id}" resumableGraceSeconds must be a positive number`);
   const retention = plan.retention;
   if (retention === undefined) return;
   const positive = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value) && value > 0);

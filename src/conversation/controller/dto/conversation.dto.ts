@@ -45,6 +45,10 @@ export class ListConversationsQuery {
 export class TurnOptionsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) model?: string;
   @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() stream?: boolean;
+  @ApiPropertyOptional({ default: false, description: 'with stream: the answer goes on when the client leaves (the plan\'s grace period) and can be reconnected to' })
+  @IsOptional()
+  @IsBoolean()
+  resumable?: boolean;
   @ApiPropertyOptional({ description: 'the request layer of the system prompt (after global, model, plan and conversation)' })
   @IsOptional()
   @IsString()
