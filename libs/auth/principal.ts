@@ -31,6 +31,8 @@ export interface PlanPolicy {
   payloadLogging?: boolean;
   /** Tokens (prompt + completion) per UTC day and month; unset: no quota. */
   quotas?: TokenQuotas;
+  /** A conversation created without a title gets one from its first turn, by its model, billed as `title` usage. */
+  titles?: boolean;
   /** A resumable stream whose client went away keeps generating this long for a reconnect (default 30). */
   resumableGraceSeconds?: number;
   /** How long conversations are kept (see RetentionPolicy); unset: for ever, temporary ones 60 minutes. */

@@ -162,3 +162,10 @@ export const retentionRunDuration = new Histogram({
   buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
   registers: [metricsRegistry],
 });
+
+export const titleJobs = new Counter({
+  name: 'gus_titles_total',
+  help: 'Generated-title jobs by outcome: titled, skipped (titled already, by its user or before; or gone), failed (an attempt, retried)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

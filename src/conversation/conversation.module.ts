@@ -28,6 +28,7 @@ import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js'
 import { AbandonedTurnSweeper } from './service/abandoned-turn.sweeper.js';
 import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
+import { TitleQueue, TitleWorker } from './service/title.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
 import { FeedbackService } from './service/feedback.service.js';
 import { RetentionService } from './service/retention.service.js';
@@ -46,6 +47,8 @@ import { UserDataService } from './service/user-data.service.js';
     ContextBuilder,
     SummaryQueue,
     SummaryWorker,
+    TitleQueue,
+    TitleWorker,
     IdleConversationSweeper,
     AbandonedTurnSweeper,
     ConversationsService,

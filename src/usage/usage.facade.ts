@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../libs/auth/principal.js';
 import type { Transaction } from '../../libs/database/transaction.js';
 import { assertValidEvent, type UsageEvent, type UsageTotals } from './domain/usage-event.js';
-import { UsageRepository, ledgerInsert, ledgerParams } from './repository/usage.repository.js';
+import { UsageRepository, ledgerInsert, ledgerInsertIf, ledgerParams } from './repository/usage.repository.js';
 import { QuotaService, type QuotaReservation, type QuotaStatus } from './service/quota.service.js';
 import { UsageOutboxRelay } from './service/usage-outbox.relay.js';
 
@@ -43,6 +43,11 @@ export class UsageFacade {
    */
   ledgerCte(first: number): string {
     return `usage_event AS (${ledgerInsert(first)})`;
+  }
+
+  /** ledgerCte, written only if the caller's CTE `from` returned a row (a title billed only when it was set). */
+  ledgerCteIf(first: number, from: string): string {
+    return `usage_event AS (${ledgerInsertIf(first, from)})`;
   }
 
   /** The parameters of ledgerCte for one event (validated). */

@@ -84,6 +84,19 @@ export class ConversationRepository {
     return rows[0]?.n ?? 0;
   }
 
+  /**
+   * Sets a generated title only if the conversation has none, and in the same statement the caller's CTE (its
+   * usage event, written only when the title was set); $1 conversation, $2 title, the CTE's parameters from $3.
+   */
+  async setGeneratedTitle(conversationId: string, title: string, extra: { cte: string; params: unknown[] }): Promise<boolean> {
+    const rows = await this.sql.query<{ n: number }>(
+      `WITH titled AS (UPDATE conversations SET title = $2 WHERE id = $1 AND title IS NULL RETURNING id), ${extra.cte}
+       SELECT count(*)::int AS n FROM titled`,
+      [conversationId, title, ...extra.params],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
   /** Every conversation of the user in every state, oldest first, a page at a time (data export). */
   async pageOfUser(userId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<Conversation[]> {
     const rows = await this.sql.query<ConversationRow>(

@@ -82,6 +82,7 @@ function assertValidModerationSettings(plan: Plan): void {
 }
 
 function assertValidRetention(plan: Plan): void {
+  if (plan.titles !== undefined && typeof plan.titles !== 'boolean') throw new Error(`plan "${plan.id}" titles must be true or false`);
   const grace = plan.resumableGraceSeconds;
   if (grace !== undefined && !(typeof grace === 'number' && Number.isFinite(grace) && grace > 0)) throw new Error(`plan "${plan.id}" resumableGraceSeconds must be a positive number`);
   const retention = plan.retention;
