@@ -22,7 +22,7 @@ function parse(text: string): Event[] {
     .map((block) => ({
       id: Number(/^id: (\d+)$/m.exec(block)?.[1] ?? NaN),
       event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message',
-      data: JSON.parse(block.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n')),
+      data: ((data) => (data === '[DONE]' ? data : JSON.parse(data)))(block.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n')),
     }));
 }
 
@@ -30,9 +30,9 @@ function parse(text: string): Event[] {
  * Reads a text/event-stream: to its end, or until `leaveAfterDeltas` deltas have come (then the connection is
  * dropped, as a client that goes away mid-answer). Only whole events count.
  */
-function read(url: string, token: string, options: { method?: string; body?: unknown; lastEventId?: number; leaveAfterDeltas?: number }): Promise<Read> {
+function read(url: string, token: string, options: { method?: string; body?: unknown; lastEventId?: number; leaveAfterDeltas?: number; headers?: Record<string, string> }): Promise<Read> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.lastEventId !== undefined) headers['last-event-id'] = String(options.lastEventId);
     const req = http.request(url, { method: options.method ?? 'GET', headers });
@@ -44,7 +44,8 @@ function read(url: string, token: string, options: { method?: string; body?: unk
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         text += chunk;
-        if (options.leaveAfterDeltas !== undefined && whole().filter((e) => e.event === 'message.delta').length >= options.leaveAfterDeltas) {
+        const deltas = whole().filter((e) => e.event === 'message.delta' || e.data?.choices?.[0]?.delta?.content).length;
+        if (options.leaveAfterDeltas !== undefined && deltas >= options.leaveAfterDeltas) {
           req.destroy();
           resolve({ status, events: whole() });
         }
@@ -141,6 +142,24 @@ describe('resumable streams across two instances (PostgreSQL + Redis Streams)', 
     const plain = await read(`${one.url}/v1/conversations/${conversationId}/messages`, alice.token!, { method: 'POST', body: { content: 'not resumable', stream: true } });
     expect(plain.events.every((e) => Number.isInteger(e.id))).toBe(true); // every event has an id all the same
     expect((await resume(one, alice, conversationId, plain.events.at(-1)!.data.id)).status).toBe(404);
+  });
+
+  it('the OpenAI-compatible route resumes too (X-Resumable with X-Conversation-Id): the missed chunks, then the rest and [DONE]', async () => {
+    const conversationId = await conversationOf(alice);
+    const url = `${one.url}/v1/chat/completions`;
+    const body = { model: 'llama3.2:1b', stream: true, messages: [{ role: 'user', content: `a tale ${SLOW}` }] };
+    const first = await read(url, alice.token!, { method: 'POST', body, headers: { 'x-conversation-id': conversationId, 'x-resumable': 'true' }, leaveAfterDeltas: 3 });
+    expect(first.events.map((e) => e.id)).toEqual(first.events.map((_, i) => i + 1));
+    const last = first.events.at(-1)!;
+    const answerId = (last.data.id as string).replace('chatcmpl-', '');
+    const rest = await resume(two, alice, conversationId, answerId, last.id);
+    expect(rest.events[0]!.id).toBe(last.id + 1);
+    expect(rest.events.at(-1)!.data).toBe('[DONE]');
+    const text = [...first.events, ...rest.events].map((e) => e.data?.choices?.[0]?.delta?.content ?? '').join('');
+    const stored = (await alice.get(`/v1/conversations/${conversationId}/tree`)).body.messages.find((m: any) => m.id === answerId);
+    expect(stored).toMatchObject({ status: 'complete', content: text });
+    // Resumable needs a conversation to keep the stream under.
+    expect((await alice.request('POST', '/v1/chat/completions', body, { 'x-resumable': 'true' })).status).toBe(400);
   });
 
   it('past the grace period with no one reconnected, the answer is interrupted; a later reconnect replays up to there', async () => {

@@ -31,7 +31,7 @@ import {
   toFeedbackResponse,
   toMessageResponse,
 } from './dto/conversation.dto.js';
-import { TurnEventStream } from './turn-event-stream.js';
+import { TurnEventStream, onClientGone } from './turn-event-stream.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
 
@@ -222,25 +222,16 @@ export class ConversationsController {
   ): Promise<void> {
     const abort = new AbortController();
     const writer = body.stream && body.resumable ? this.streams.create({ userId: principal.userId, conversationId }) : null;
-    let grace: NodeJS.Timeout | null = null;
     // The client going away (socket closed before the answer is written) interrupts the turn; a resumable one
-    // only once the plan's grace period has passed with no reader attached (on any instance).
-    reply.raw.on('close', () => {
-      if (reply.raw.writableFinished) return;
-      if (!writer) return abort.abort();
-      const graceMs = (principal.plan.resumableGraceSeconds ?? DEFAULT_RESUMABLE_GRACE_SECONDS) * 1000;
-      const wait = () => {
-        grace = setTimeout(() => void writer.hasReader().then((reading) => (reading ? wait() : abort.abort())), graceMs);
-      };
-      wait();
-    });
+    // only once the plan's grace period has passed with no reader attached.
+    const settled = onClientGone(reply, abort, writer, (principal.plan.resumableGraceSeconds ?? DEFAULT_RESUMABLE_GRACE_SECONDS) * 1000);
     return this.idempotency.run(
       { userId: principal.userId, key: headerOf(req, 'idempotency-key'), route: `POST ${req.url.split('?')[0]}`, body },
       async () => {
         try {
           return await (body.stream ? this.stream(req, reply, abort.signal, run, writer) : this.json(req, reply, abort.signal, run));
         } finally {
-          if (grace) clearTimeout(grace);
+          settled();
         }
       },
       (stored) => {

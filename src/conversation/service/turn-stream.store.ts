@@ -15,8 +15,8 @@ export interface StreamOwner {
   conversationId: string;
 }
 
-/** The events that end a turn's stream. */
-export const TERMINAL_EVENTS = new Set(['message.completed', 'error']);
+/** The events that end a turn's stream (`done`: the OpenAI-compatible route's `data: [DONE]`). */
+export const TERMINAL_EVENTS = new Set(['message.completed', 'error', 'done']);
 
 /**
  * Where the events of resumable streams live, so that a client that went away can read what it missed and then the
