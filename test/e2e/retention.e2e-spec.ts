@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { DELETE_BATCH } from '../../src/conversation/repository/retention.repository.js';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
@@ -99,6 +101,20 @@ describe('retention per plan, temporary conversations and legal holds (PostgreSQ
     expect(sample(metrics, 'gus_retention_deleted_conversations_total', { reason: 'expired' })).toBe(3);
     expect(sample(metrics, 'gus_retention_deleted_conversations_total', { reason: 'temporary' })).toBe(2);
     expect(sample(metrics, 'gus_retention_runs_total', { outcome: 'complete' })).toBe(2);
+  });
+
+  it('finds a plan\'s conversations user by user through the user-and-activity index, not by reading every conversation', async () => {
+    const client = new pg.Client({ connectionString: gus.env.DATABASE_URL });
+    await client.connect();
+    try {
+      // A handful of rows make any plan cheap: forbid sequential scans of conversations to see which indexes it can use.
+      await client.query('SET enable_seqscan = off');
+      const plan = (await client.query(`EXPLAIN ${DELETE_BATCH.text}`, ['free', new Date(), new Date(), 100])).rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(plan).toContain('conversations_user_activity_idx');
+      expect(plan).not.toMatch(/Seq Scan on conversations/);
+    } finally {
+      await client.end();
+    }
   });
 });
 

@@ -3,24 +3,29 @@ import { Sql, statement } from '../../../libs/database/sql.js';
 import type { RetentionCutoffs, RetentionRun } from '../domain/retention.js';
 
 /**
- * One batch of a plan's conversations past retention, oldest activity first through conversations_activity_idx;
- * users under a legal hold are skipped. Each batch is its own short statement (rows locked by a turn in flight are
- * skipped, and found by the next run); messages, summaries, state changes and ratings go with their conversation
+ * One batch of a plan's conversations past retention: expired ones (last activity before $2) found user by user of
+ * the plan through conversations_user_activity_idx, temporary ones (before $3) through conversations_temporary_idx;
+ * users under a legal hold are skipped. Each batch is one short statement (rows locked by a turn in flight are
+ * skipped and found by the next run); messages, summaries, state changes and ratings go with their conversation
  * (ON DELETE CASCADE); the usage ledger has no foreign key and stays. $1 plan, $2 expired before (or null),
  * $3 temporary before, $4 batch size.
  */
-const DELETE_BATCH = statement(`
-  WITH picked AS (
-    SELECT c.id, c.temporary FROM conversations c JOIN users u ON u.id = c.user_id
-    WHERE u.plan = $1 AND NOT u.legal_hold
-      AND ((c.temporary AND coalesce(c.last_message_at, c.created_at) < $3::timestamptz)
-        OR ($2::timestamptz IS NOT NULL AND coalesce(c.last_message_at, c.created_at) < $2::timestamptz))
-    ORDER BY coalesce(c.last_message_at, c.created_at)
+export const DELETE_BATCH = statement(`
+  WITH expired AS (
+    SELECT c.id FROM users u JOIN conversations c ON c.user_id = u.id
+    WHERE $2::timestamptz IS NOT NULL AND u.plan = $1 AND NOT u.legal_hold AND coalesce(c.last_message_at, c.created_at) < $2::timestamptz
     LIMIT $4
     FOR UPDATE OF c SKIP LOCKED
   ),
+  temporary AS (
+    SELECT c.id FROM conversations c JOIN users u ON u.id = c.user_id
+    WHERE c.temporary AND coalesce(c.last_message_at, c.created_at) < $3::timestamptz AND u.plan = $1 AND NOT u.legal_hold
+    LIMIT $4
+    FOR UPDATE OF c SKIP LOCKED
+  ),
+  picked AS (SELECT id FROM expired UNION SELECT id FROM temporary LIMIT $4),
   open AS (DELETE FROM open_questions WHERE conversation_id IN (SELECT id FROM picked)),
-  gone AS (DELETE FROM conversations c USING picked WHERE c.id = picked.id RETURNING picked.temporary)
+  gone AS (DELETE FROM conversations c USING picked WHERE c.id = picked.id RETURNING c.temporary)
   SELECT count(*) FILTER (WHERE NOT temporary)::int AS expired, count(*) FILTER (WHERE temporary)::int AS temporary FROM gone`);
 
 interface RunRow {
