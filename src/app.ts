@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { describeDatabase } from '../libs/database/data-source.js';
 import { DomainError } from '../libs/errors/domain-error.js';
+import { registerConsole } from '../libs/http/console.js';
 import { corsOptions, createHttpAdapter, registerBodyParser, registerRequestHooks, registerSecurityHeaders } from '../libs/http/http-server.js';
 import { PinoNestLogger } from '../libs/logging/logger.js';
 import { LOGGER } from '../libs/logging/logging.module.js';
@@ -42,6 +43,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  registerConsole(fastify);
   app.enableShutdownHooks();
   return app;
 }

@@ -18,5 +18,5 @@ if (config.role === 'worker') {
 } else {
   await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as { port: number };
-  logger.log(`listening on http://${config.host}:${port} (OpenAPI at /docs)`);
+  logger.log(`listening on http://${config.host}:${port} (web console at /, OpenAPI at /docs)`);
 }
