@@ -31,12 +31,12 @@ export class BullMqJobQueue extends JobQueue {
     this.processed.add(queue);
   }
 
-  async add<T>(queue: string, jobId: string, data: T): Promise<void> {
+  async add<T>(queue: string, jobId: string, data: T, options: { personal?: boolean } = {}): Promise<void> {
     await this.queue(queue).add(queue, data, {
       jobId,
       attempts: JOB_ATTEMPTS,
       backoff: { type: 'exponential', delay: 200 },
-      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnComplete: options.personal ? true : { age: 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
   }

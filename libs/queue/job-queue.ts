@@ -24,8 +24,11 @@ export abstract class JobQueue {
   /** Called by the context that owns the queue, in processes that run workers. */
   abstract process<T>(queue: string, handler: JobHandler<T>): void;
 
-  /** Adds a job; a job whose id is already waiting is not added twice. */
-  abstract add<T>(queue: string, jobId: string, data: T): Promise<void>;
+  /**
+   * Adds a job; a job whose id is already waiting is not added twice. `personal`: the data holds a user's content,
+   * so the backend forgets the job as soon as it has run (nothing of it is left to erase later).
+   */
+  abstract add<T>(queue: string, jobId: string, data: T, options?: { personal?: boolean }): Promise<void>;
 
   abstract stats(queue: string): Promise<QueueStats>;
 
