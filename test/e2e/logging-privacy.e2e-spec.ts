@@ -65,16 +65,24 @@ describe('logs and payload audit never hold secrets or personal data (PostgreSQL
     const params: Record<string, string> = { id: conversation.id, messageId, keyId };
     const adminParams: Record<string, string> = { ...params, id: created.body.id };
     const query = `?q=${encodeURIComponent(EMAIL)}&note=${encodeURIComponent(everything)}`;
-    // Deletions last, the API key's (the user's credential) the very last: they take away what the others use.
-    const order = (r: { method: string; path: string }) => (r.method !== 'DELETE' ? 0 : r.path.includes('api-keys') ? 2 : 1);
-    for (const { method, path } of [...routes].sort((a, b) => order(a) - order(b))) {
+    // Deletions only after the audit rows were read: some erase the user's data, audit rows included (as they
+    // should); every route's request line is checked after them all.
+    const call = async ({ method, path }: { method: string; path: string }) => {
       const isAdmin = path.startsWith('/v1/admin/');
       const client = isAdmin ? admin : path.startsWith('/v1/auth/') ? api : user;
       const url = path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent((isAdmin && !path.startsWith('/v1/admin/conversations/') ? adminParams : params)[name]!));
       const body = method === 'GET' || method === 'DELETE' ? undefined : { content: everything, email: EMAIL, password: PASSWORD, note: everything, messageId, model: 'llama3.2:1b', messages: [{ role: 'user', content: everything }] };
       const res = await client.request(method, `${url}${query}`, body, { 'x-note': `${EMAIL} ${CARDS[2]}` });
       expect(res.status).toBeLessThan(500);
-    }
+    };
+    for (const route of routes.filter((r) => r.method !== 'DELETE')) await call(route);
+    const rows = await eventually(async () => {
+      const audit = await gus.query<{ request: unknown; response: unknown; route: string; status: number }>('SELECT route, status, request, response FROM audit_payloads');
+      expect(new Set(audit.map((r) => r.route))).toEqual(new Set(routes.filter((r) => r.path.startsWith('/v1/') && r.method !== 'DELETE').map((r) => r.path)));
+      return audit;
+    });
+    for (const route of routes.filter((r) => r.method === 'DELETE' && !r.path.includes('api-keys'))) await call(route);
+    for (const route of routes.filter((r) => r.method === 'DELETE' && r.path.includes('api-keys'))) await call(route); // the user's credential last
     const quiet = ['/metrics', '/health/live', '/health/ready'];
     await eventually(async () => {
       // Logs are flushed every 200 ms: the last request's line may still be on its way.
@@ -94,11 +102,6 @@ describe('logs and payload audit never hold secrets or personal data (PostgreSQL
       }
     });
 
-    const rows = await eventually(async () => {
-      const audit = await gus.query<{ request: unknown; response: unknown; route: string; status: number }>('SELECT route, status, request, response FROM audit_payloads');
-      expect(new Set(audit.map((r) => r.route))).toEqual(new Set(routes.filter((r) => r.path.startsWith('/v1/')).map((r) => r.path)));
-      return audit;
-    });
     const auditText = JSON.stringify(rows);
     const logs = gus.logs();
     for (const secret of secrets) {
