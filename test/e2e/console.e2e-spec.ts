@@ -275,18 +275,21 @@ describe('the web console at / (headless Chromium)', () => {
     const planIds = plans.body.data.map((p: any) => p.id);
     expect(planIds).toEqual(expect.arrayContaining(['guest', 'free', 'pro']));
     expect(plans.body.data.find((p: any) => p.id === 'pro')).toMatchObject({ modelTiers: ['standard', 'premium'], rateLimits: { perMinute: expect.any(Number) } });
+    expect((await api.get('/docs-json')).body.paths['/v1/admin/plans'].get).toMatchObject({ tags: ['admin'], security: [{ bearer: [] }] });
     // Analytics read the stored answers; the stopped stream's answer is stored as its stream ends: look again until all are.
     const today = new Date().toISOString().slice(0, 10);
     const sum = (rows: any[], pick: (row: any) => number) => rows.reduce((total, row) => total + pick(row), 0);
     const byPlanRows = page.getByTestId('usage-plans').locator('tbody tr');
-    const freeRow = page.getByTestId('usage-plans').locator('tbody tr', { has: page.locator('th', { hasText: /^free$/ }) });
+    const planTurns = (id: string) => page.getByTestId('usage-plans').locator('tbody tr', { has: page.locator('th', { hasText: new RegExp(`^${id}$`) }) }).locator('td').first().textContent();
     const freeTurns = await eventually(async () => {
-      const expected = sum((await admin.get('/v1/admin/analytics?plan=free')).body.data, (row) => row.turns);
       await page.getByRole('button', { name: 'Show' }).click();
       await page.getByTestId('usage-by-model').locator('canvas').waitFor({ timeout: 2000 });
-      // The by-plan table: the user's plan (free) with as many turns as the analytics have for it, every plan listed.
-      expect(Number((await freeRow.locator('td').first().textContent())!.replace(/,/g, ''))).toBe(expected);
-      return expected;
+      // The by-plan table: each plan with as many turns as the analytics count for it (the user's plan, free, has them all).
+      for (const id of planIds) {
+        const expected = sum((await admin.get(`/v1/admin/analytics?plan=${id}`)).body.data, (row) => row.turns);
+        expect([id, Number((await planTurns(id))!.replace(/,/g, ''))]).toEqual([id, expected]);
+      }
+      return Number((await planTurns('free'))!.replace(/,/g, ''));
     }, 15_000);
     expect(freeTurns).toBeGreaterThanOrEqual(5); // the streamed, regenerated, edited, owls and flagged ones (and the stopped one)
     await expect(byPlanRows.locator('th').allTextContents()).resolves.toEqual(planIds);
