@@ -396,7 +396,8 @@ async function metricsText() {
 /** Whether gus serves a queue dashboard at /admin/queues (a 404 says it does not; anything else, even 401, that it does). */
 async function queueDashboard() {
   try {
-    const response = await fetch('/admin/queues', { credentials: 'same-origin', redirect: 'manual' });
+    // No credentials: a 401 asking for Basic auth then opens no dialog.
+    const response = await fetch('/admin/queues', { credentials: 'omit', redirect: 'manual' });
     return response.status !== 404;
   } catch {
     return false;
