@@ -26,6 +26,7 @@ import { ContextBuilder } from './service/context-builder.service.js';
 import { IdempotencyService } from './service/idempotency.service.js';
 import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js';
 import { AbandonedTurnSweeper } from './service/abandoned-turn.sweeper.js';
+import { AnalyticsRollupService } from './service/analytics-rollup.service.js';
 import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { TitleQueue, TitleWorker } from './service/title.worker.js';
@@ -63,6 +64,7 @@ import { UserDataService } from './service/user-data.service.js';
     FeedbackRepository,
     AnalyticsRepository,
     FeedbackService,
+    AnalyticsRollupService,
     UserDataService,
     RetentionRepository,
     RetentionService,
