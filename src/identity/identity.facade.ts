@@ -16,9 +16,12 @@ export class IdentityFacade {
     return this.plans.ids().some((id) => this.plans.get(id).payloadLogging === true);
   }
 
-  /** Suspends an account at once (403 ACCOUNT_SUSPENDED on every route); an admin lifts it. */
-  async suspend(userId: string): Promise<void> {
-    await this.users.update(userId, { status: 'suspended' });
+  /**
+   * Suspends an active account at once (403 ACCOUNT_SUSPENDED on every route); an admin lifts it. True only for
+   * the call that suspended it: of several detectors (or instances) deciding together, one records the suspension.
+   */
+  async suspend(userId: string): Promise<boolean> {
+    return this.users.suspendIfActive(userId);
   }
 
   /** The account as its owner may export it (no password hash). */

@@ -43,7 +43,8 @@ describe('token quotas while Redis is down, and after it comes back empty (Postg
     expect(during.at(-1)).toBe(429); // the quota still holds, counted in memory from the ledger
     const used = await usedTokens(gus, user.userId);
     expect(used).toBeLessThanOrEqual(QUOTA);
-    expect(gus.logs()).toContain('counting token quotas in this instance');
+    // The logger writes in batches (every 200 ms): wait for the line rather than read the output at once.
+    await eventually(async () => expect(gus.logs()).toContain('counting token quotas in this instance'));
 
     await redis.start(); // empty: every counter is gone
     const probe = new Redis(redis.url);

@@ -61,6 +61,12 @@ export class UserRepository {
     await this.users.update({ id }, fields);
   }
 
+  /** Active → suspended in one conditional statement: true only for the call that made the change. */
+  async suspendIfActive(id: string, at: Date): Promise<boolean> {
+    const result = await this.users.createQueryBuilder().update().set({ status: 'suspended', updatedAt: at }).where("id = :id AND status = 'active'", { id }).execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   /** Oldest first, by (created_at, id) so the cursor is stable. */
   async list(filter: { limit: number; after?: { createdAt: Date; id: string }; role?: Role; status?: UserStatus }): Promise<UserPage> {
     const query = this.users.createQueryBuilder('u').orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').take(filter.limit + 1);

@@ -95,6 +95,13 @@ export class UsersService implements OnApplicationBootstrap {
     return updated;
   }
 
+  /** Suspends an active account; false when it was not active (already suspended by another call or instance). */
+  async suspendIfActive(id: string): Promise<boolean> {
+    const changed = await this.users.suspendIfActive(id, new Date());
+    if (changed) await this.principals.forgetUser(id);
+    return changed;
+  }
+
   async get(id: string): Promise<User> {
     const user = await this.users.findById(id);
     if (!user) throw notFound('user');

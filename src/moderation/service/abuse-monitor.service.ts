@@ -78,7 +78,7 @@ export class AbuseMonitor {
     const { suspendAfter, windowMinutes } = principal.plan.abuse ?? DEFAULT_ABUSE;
     const weight = await this.flags.weightSince(principal.userId, new Date(Date.now() - windowMinutes * 60_000));
     if (!shouldSuspend(weight, suspendAfter)) return;
-    await this.identity.suspend(principal.userId);
+    if (!(await this.identity.suspend(principal.userId))) return; // another write suspended it first
     await this.flags.insert({ userId: principal.userId, conversationId, kind: 'suspension', severity: 0, evidence: { weight, suspendAfter, windowMinutes } });
     recordFlag('suspension');
     this.messages.delete(principal.userId);
