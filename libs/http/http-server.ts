@@ -190,3 +190,17 @@ export function registerRequestHooks(fastify: FastifyInstance, logger: Logger): 
     done();
   });
 }
+
+/** What a worker process (GUS_ROLE=worker) answers over HTTP: its probes and its metrics, nothing else. */
+export const WORKER_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/** A worker serves no API: every other path is 404 before any guard or handler runs. */
+export function serveOnlyHealth(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
+    if (WORKER_PATHS.has(req.url.split('?')[0]!)) return done();
+    void reply
+      .code(404)
+      .type('application/json')
+      .send({ statusCode: 404, code: 'NOT_FOUND', message: 'this is a worker process (GUS_ROLE=worker): it serves only /health/live, /health/ready and /metrics', requestId: req.id });
+  });
+}

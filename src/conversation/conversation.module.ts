@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentityModule } from '../identity/identity.module.js';
 import { LlmModule } from '../llm/llm.module.js';
@@ -48,6 +48,15 @@ import { TurnAuditService } from './service/turn-audit.service.js';
     MessageSearchRepository,
     MessageSearchService,
   ],
-  exports: [ConversationFacade],
+  exports: [ConversationFacade, SummaryWorker],
 })
 export class ConversationModule {}
+
+@Module({})
+export class ConversationProcessorsModule {}
+
+/** This context's BullMQ consumers, for processes that run workers on Redis (@nestjs/bullmq is loaded only then). */
+export async function conversationProcessors(): Promise<DynamicModule> {
+  const { SummaryProcessor } = await import('./service/summary.processor.js');
+  return { module: ConversationProcessorsModule, imports: [ConversationModule], providers: [SummaryProcessor] };
+}

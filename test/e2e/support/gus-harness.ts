@@ -166,12 +166,15 @@ function listeningUrl(child: ChildProcess, output: () => string, exited: Promise
 
 export async function deleteRedisKeys(prefix: string, url = REDIS_URL): Promise<void> {
   const redis = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  // `{prefix}:*` are BullMQ's keys (hash-tagged, see libs/queue/redis.ts).
+  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   await redis.quit();
 }
 
