@@ -61,6 +61,8 @@ export interface StartOptions {
   /** Join an existing Redis key prefix instead of a fresh one. */
   redisPrefix?: string;
   redisUrl?: string;
+  /** REDIS_CLUSTER_NODES (e.g. DisposableRedisCluster.nodes): a Redis Cluster instead of REDIS_URL; removed with the cluster. */
+  redisClusterNodes?: string;
   jwtSecret?: string;
   /** Keep the embedded database here (not removed at stop), e.g. to restart on the same data. */
   dataDir?: string;
@@ -96,9 +98,12 @@ export async function startGus(options: StartOptions = {}): Promise<RunningGus> 
       cleanups.push(db.drop);
     }
     const prefix = options.redisPrefix ?? `gus-test-${randomBytes(6).toString('hex')}`;
-    env.REDIS_URL = options.redisUrl ?? REDIS_URL;
     env.GUS_REDIS_PREFIX = prefix;
-    if (!options.redisPrefix) cleanups.push(() => deleteRedisKeys(prefix, env.REDIS_URL!));
+    if (options.redisClusterNodes) env.REDIS_CLUSTER_NODES = options.redisClusterNodes;
+    else {
+      env.REDIS_URL = options.redisUrl ?? REDIS_URL;
+      if (!options.redisPrefix) cleanups.push(() => deleteRedisKeys(prefix, env.REDIS_URL!));
+    }
     pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
     cleanups.unshift(async () => void (await pool!.end()));
   }
