@@ -11,7 +11,7 @@ import { HandlerSpanInterceptor } from '../libs/tracing/handler-span.interceptor
 import { tracingEnabled } from '../libs/tracing/tracing.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { ConversationModule, conversationProcessors } from './conversation/conversation.module.js';
-import { HealthModule } from './health/health.module.js';
+import { HealthModule, queueDashboardModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { LlmModule } from './llm/llm.module.js';
 import { ModerationModule } from './moderation/moderation.module.js';
@@ -37,6 +37,7 @@ export class AppModule {
         UsageModule,
         ModerationModule,
         HealthModule,
+        await queueDashboardModule(config),
         ...processors,
       ],
       providers: [

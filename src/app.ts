@@ -11,6 +11,7 @@ import { PinoNestLogger } from '../libs/logging/logger.js';
 import { LOGGER } from '../libs/logging/logging.module.js';
 import { PayloadAudit } from '../libs/logging/payload-audit.js';
 import { AppModule } from './app.module.js';
+import { guardQueueDashboard } from './health/health.module.js';
 import { IdentityFacade } from './identity/identity.facade.js';
 
 /** Builds the gus HTTP application (not yet listening). main.ts starts gus through here. */
@@ -24,6 +25,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   registerRequestHooks(fastify, logger);
   registerSecurityHeaders(fastify);
   if (config.role === 'worker') serveOnlyHealth(fastify);
+  else if (config.redisUrl) guardQueueDashboard(fastify, app.get(IdentityFacade)); // Bull Board is outside Nest's guards
   const cors = corsOptions(config.corsOrigins);
   if (cors) app.enableCors(cors);
   if (config.payloadLogging || app.get(IdentityFacade).anyPlanLogsPayloads()) app.get(PayloadAudit).install(fastify);

@@ -143,14 +143,14 @@ const STRICT_CSP = {
 
 /**
  * Security headers (helmet's defaults, no X-Powered-By) on every answer. The CSP is strict everywhere except
- * Swagger UI at /docs, whose page has inline styles. Both middlewares are built once: helmet's per-request
+ * Swagger UI at /docs and Bull Board at /admin/queues, whose pages have inline styles. Both middlewares are built once: helmet's per-request
  * work is then a dozen setHeader calls.
  */
 export function registerSecurityHeaders(fastify: FastifyInstance): void {
   const strict = helmet({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP } });
   const docs = helmet({ contentSecurityPolicy: { useDefaults: false, directives: { ...STRICT_CSP, styleSrc: ["'self'", "'unsafe-inline'"] } } });
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
-    const middleware = req.url.startsWith('/docs') ? docs : strict;
+    const middleware = req.url.startsWith('/docs') || req.url.startsWith('/admin/queues') ? docs : strict;
     middleware(req.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
 }
