@@ -7,6 +7,7 @@ import type { AppConfig } from '../libs/config/app-config.js';
 import { describeDatabase } from '../libs/database/data-source.js';
 import { DomainError } from '../libs/errors/domain-error.js';
 import { corsOptions, createHttpAdapter, registerBodyParser, registerRequestHooks, registerSecurityHeaders, serveOnlyHealth } from '../libs/http/http-server.js';
+import { completeOpenApi } from '../libs/http/openapi.js';
 import { PinoNestLogger } from '../libs/logging/logger.js';
 import { LOGGER } from '../libs/logging/logging.module.js';
 import { PayloadAudit } from '../libs/logging/payload-audit.js';
@@ -44,7 +45,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     .setVersion('0.1.0')
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  SwaggerModule.setup('docs', app, () => completeOpenApi(SwaggerModule.createDocument(app, openApi)));
   app.enableShutdownHooks();
   return app;
 }

@@ -10,6 +10,7 @@ import { toDomainError, toOpenAiError } from '../../../libs/errors/http-error.fi
 import { headerOf } from '../../../libs/http/headers.js';
 import { INPUT_LIMITS } from '../../../libs/http/input-limits.js';
 import { errorsByCode } from '../../../libs/metrics/metrics.js';
+import { IdempotencyKeyHeader } from '../../../libs/http/openapi.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
@@ -70,6 +71,7 @@ export class ChatCompletionsController {
 
   /** OpenAI's chat completions, streamed (SSE chunks ending with `data: [DONE]`) or not. */
   @Post()
+  @IdempotencyKeyHeader()
   @ApiHeader({ name: 'X-Conversation-Id', required: false, description: 'store the exchange in this gus conversation' })
   async create(
     @CurrentPrincipal() principal: Principal,

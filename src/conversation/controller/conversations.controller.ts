@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { IdempotencyKeyHeader } from '../../../libs/http/openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
@@ -37,7 +38,6 @@ const toTurnResponse = (turn: TurnResult) => ({
 
 @ApiTags('conversations')
 @ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'on sends: a retry with the same key and body gets the first result' })
 @Controller('v1/conversations')
 export class ConversationsController {
   constructor(
@@ -115,6 +115,7 @@ export class ConversationsController {
 
   /** JSON by default; `stream: true` answers with server-sent events. Writes its own response (errors go to the filter). */
   @Post(':id/messages')
+  @IdempotencyKeyHeader()
   send(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
@@ -128,6 +129,7 @@ export class ConversationsController {
 
   /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
   @Post(':id/messages/:messageId/regenerate')
+  @IdempotencyKeyHeader()
   regenerate(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
