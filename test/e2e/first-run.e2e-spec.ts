@@ -56,6 +56,10 @@ describe('OpenAPI document', () => {
     expect(withKey).toEqual(['POST /v1/chat/completions', 'POST /v1/conversations/{id}/messages', 'POST /v1/conversations/{id}/messages/{messageId}/regenerate']);
   });
 
+  it('gives every route a summary', () => {
+    expect(operations().filter(({ op }) => !op.summary).map(({ route }) => route)).toEqual([]);
+  });
+
   it('gives every authenticated route its 401/403 and every route 429/503, in the shared error shape', () => {
     expect(doc.components.schemas.Error.required).toEqual(['statusCode', 'code', 'message', 'requestId']);
     const all = operations();

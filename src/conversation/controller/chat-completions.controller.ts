@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -71,6 +71,7 @@ export class ChatCompletionsController {
 
   /** OpenAI's chat completions, streamed (SSE chunks ending with `data: [DONE]`) or not. */
   @Post()
+  @ApiOperation({ summary: 'OpenAI-compatible chat completion (stream: true for server-sent chunks)' })
   @IdempotencyKeyHeader()
   @ApiHeader({ name: 'X-Conversation-Id', required: false, description: 'store the exchange in this gus conversation' })
   async create(

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdempotencyKeyHeader } from '../../../libs/http/openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
@@ -48,12 +48,14 @@ export class ConversationsController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a conversation' })
   @HttpCode(201)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateConversationDto) {
     return toConversationResponse(await this.conversations.create(principal, body));
   }
 
   @Get()
+  @ApiOperation({ summary: 'List the conversations of the caller (state and model filters, cursor)' })
   async list(@CurrentPrincipal() principal: Principal, @Query() query: ListConversationsQuery) {
     const page = await this.conversations.list(principal, {
       state: query.state,
@@ -68,6 +70,7 @@ export class ConversationsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One conversation with its usage' })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
     const conversation = await this.conversations.get(principal, id);
     const [usage, stateChanges] = await Promise.all([this.usage.conversationTotals(id), this.conversations.stateChanges(id)]);
@@ -79,6 +82,7 @@ export class ConversationsController {
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Rename, pause, archive or switch the current branch (currentLeafId)' })
   async update(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: UpdateConversationDto) {
     if (body.title === undefined && body.state === undefined && body.systemPrompt === undefined && body.currentLeafId === undefined) {
       throw invalid('nothing to change: give title, state, systemPrompt or currentLeafId');
@@ -87,18 +91,21 @@ export class ConversationsController {
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete a conversation (its usage stays counted)' })
   @HttpCode(204)
   async delete(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
     await this.conversations.delete(principal, id);
   }
 
   @Get(':id/messages')
+  @ApiOperation({ summary: 'The messages of a branch, root first (the current one by default)' })
   async messages(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Query() query: BranchQuery) {
     const { conversation, messages } = await this.conversations.branch(principal, id, query.leafId);
     return { conversationId: conversation.id, leafId: messages.at(-1)?.id ?? null, data: messages.map(toMessageResponse) };
   }
 
   @Get(':id/tree')
+  @ApiOperation({ summary: 'The whole message tree' })
   async tree(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
     const { conversation, messages } = await this.conversations.tree(principal, id);
     const children = new Map<string, string[]>();
@@ -115,6 +122,7 @@ export class ConversationsController {
 
   /** JSON by default; `stream: true` answers with server-sent events. Writes its own response (errors go to the filter). */
   @Post(':id/messages')
+  @ApiOperation({ summary: 'Send a message and get the answer (JSON, or server-sent events with stream: true)' })
   @IdempotencyKeyHeader()
   send(
     @CurrentPrincipal() principal: Principal,
@@ -129,6 +137,7 @@ export class ConversationsController {
 
   /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
   @Post(':id/messages/:messageId/regenerate')
+  @ApiOperation({ summary: 'A new answer to the same question, as a sibling (JSON or server-sent events)' })
   @IdempotencyKeyHeader()
   regenerate(
     @CurrentPrincipal() principal: Principal,
@@ -143,6 +152,7 @@ export class ConversationsController {
   }
 
   @Post(':id/fork')
+  @ApiOperation({ summary: 'Fork the path root to message into a new conversation' })
   @HttpCode(201)
   async fork(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ForkDto) {
     return toConversationResponse(await this.conversations.fork(principal, id, body.messageId));
