@@ -6,6 +6,7 @@ COPY scripts ./scripts
 COPY src ./src
 COPY libs ./libs
 COPY bench ./bench
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim

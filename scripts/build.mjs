@@ -2,7 +2,7 @@
 // `npm run build`: compiles src/, libs/ and bench/ to dist/ with SWC, one file at a time, only the files whose source
 // is newer than their output (and removes outputs whose source is gone). A full build takes about a second, a build
 // with nothing changed a tenth of that; `npm run typecheck` (tsc, part of `npm test`) checks the types.
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { transformFile, version as swcVersion } from '@swc/core';
 
@@ -81,9 +81,22 @@ for (const root of ROOTS) {
     }
   }
 }
+await copyConsole();
 const template = await ensurePgliteTemplate();
 if (process.env.npm_lifecycle_event === 'build' || process.argv.includes('--verbose')) {
   console.log(`build: ${compiled} of ${files.length} files compiled${removed ? `, ${removed} stale removed` : ''}${template ? ', embedded database template made' : ''} in ${Math.round(performance.now() - started)} ms`);
+}
+
+/**
+ * dist/web/console: the web console's static files (web/console, plain ES modules, no build chain of their own) and
+ * the chart library's browser build from node_modules, laid anew at every build (a few files, a few milliseconds).
+ */
+async function copyConsole() {
+  const target = join(OUT, 'web/console');
+  await rm(target, { recursive: true, force: true });
+  await cp('web/console', target, { recursive: true });
+  await mkdir(join(target, 'vendor'), { recursive: true });
+  for (const file of ['uPlot.iife.min.js', 'uPlot.min.css']) await copyFile(join('node_modules/uplot/dist', file), join(target, 'vendor', file));
 }
 
 /**

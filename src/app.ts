@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { describeDatabase } from '../libs/database/data-source.js';
 import { DomainError } from '../libs/errors/domain-error.js';
+import { registerConsole } from '../libs/http/console.js';
 import { corsOptions, createHttpAdapter, registerBodyParser, registerRequestHooks, registerSecurityHeaders, serveOnlyHealth } from '../libs/http/http-server.js';
 import { completeOpenApi } from '../libs/http/openapi.js';
 import { PinoNestLogger } from '../libs/logging/logger.js';
@@ -46,6 +47,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => completeOpenApi(SwaggerModule.createDocument(app, openApi)));
+  registerConsole(fastify);
   app.enableShutdownHooks();
   return app;
 }

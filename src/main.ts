@@ -18,5 +18,5 @@ const { port } = app.getHttpServer().address() as { port: number };
 if (config.role === 'worker') {
   logger.log(`listening on http://${config.host}:${port} (health and metrics only: GUS_ROLE=worker runs the background workers and serves no API)`);
 } else {
-  logger.log(`listening on http://${config.host}:${port} (OpenAPI at /docs)${config.role === 'api' ? ' - GUS_ROLE=api: jobs are queued for worker processes' : ''}`);
+  logger.log(`listening on http://${config.host}:${port} (web console at /, OpenAPI at /docs)${config.role === 'api' ? ' - GUS_ROLE=api: jobs are queued for worker processes' : ''}`);
 }

@@ -41,6 +41,8 @@ export interface AppConfig {
   maxMessageChars: number;
   /** Forbidden terms for moderation (JSON, or text with one term a line). */
   forbiddenTermsPath: string;
+  /** Texts longer than this are screened (forbidden content, injection) in a worker thread, off the event loop. */
+  screeningInlineChars: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How often the usage outbox relay looks for events not yet handed to the queue. */
   outboxPollMs: number;
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     llmRetryBaseMs: int(env.GUS_LLM_RETRY_BASE_MS, 100, 'GUS_LLM_RETRY_BASE_MS'),
     maxMessageChars: int(env.GUS_MAX_MESSAGE_CHARS, 32_000, 'GUS_MAX_MESSAGE_CHARS'),
     forbiddenTermsPath: resolve(env.GUS_FORBIDDEN_TERMS_FILE || 'config/forbidden-terms.json'),
+    screeningInlineChars: int(env.GUS_SCREENING_INLINE_CHARS, 2048, 'GUS_SCREENING_INLINE_CHARS'),
     logLevel: logLevel as AppConfig['logLevel'],
     outboxPollMs: int(env.GUS_OUTBOX_POLL_MS, 1000, 'GUS_OUTBOX_POLL_MS'),
     publicRateLimitPerMinute: int(env.GUS_PUBLIC_RATE_LIMIT_PER_MINUTE, 30, 'GUS_PUBLIC_RATE_LIMIT_PER_MINUTE'),

@@ -59,6 +59,13 @@ export const abandonedTurnsClosed = new Counter({
   registers: [metricsRegistry],
 });
 
+export const screenings = new Counter({
+  name: 'gus_screenings_total',
+  help: 'Texts screened for forbidden content and prompt injection, on the event loop (inline) or in a worker thread',
+  labelNames: ['where'] as const,
+  registers: [metricsRegistry],
+});
+
 export function recordFlag(kind: string): void {
   moderationFlags.inc({ kind });
 }

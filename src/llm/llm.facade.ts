@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { ChatEvent, ChatMessage } from './domain/chat-provider.js';
 import { neutraliseControlSequences } from './domain/control-sequences.js';
 import { ModelCatalog, priceTurn, type ModelSpec } from './domain/model-catalog.js';
-import { countLlama3Tokens, countLlama3TokensAsync } from './service/llama3-token-counter.js';
+import { countLlama3Tokens, countLlama3TokensAsync, loadLlama3Counter } from './service/llama3-token-counter.js';
 import { ModelServer } from './service/model-server.js';
 
 export type { ChatEvent, ChatMessage, ModelSpec };
@@ -20,11 +20,15 @@ export interface ChatCall {
 
 /** The llm context's public face: the model catalogue, token counts, prices and streaming a model's answer. */
 @Injectable()
-export class LlmFacade {
+export class LlmFacade implements OnModuleInit {
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly server: ModelServer,
   ) {}
+
+  onModuleInit(): void {
+    loadLlama3Counter();
+  }
 
   /** Every model of the catalogue. */
   models(): ModelSpec[] {

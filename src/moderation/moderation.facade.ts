@@ -46,10 +46,10 @@ export class ModerationFacade {
    * A user message; `measured.tokens` (from LlmFacade.countTokens) is checked against the plan's
    * maxMessageTokens. Every message, refusal and flagged injection also feeds abuse detection.
    */
-  validateUserMessage(principal: Principal, content: string, measured?: MeasuredMessage, conversationId: string | null = null): InputScreening {
+  async validateUserMessage(principal: Principal, content: string, measured?: MeasuredMessage, conversationId: string | null = null): Promise<InputScreening> {
     let screening: InputScreening;
     try {
-      screening = this.validation.validateUserMessage(principal, content, measured);
+      screening = await this.validation.validateUserMessage(principal, content, measured);
     } catch (error) {
       this.observeRefusal(principal, conversationId, error);
       throw error;
@@ -60,11 +60,12 @@ export class ModerationFacade {
   }
 
   /**
-   * A user message of the history a client sends along (the OpenAI-compatible route keeps none itself): the
-   * same checks, but it is not this request's message, so abuse detection does not count it again.
+   * The user messages and tool output of the history a client sends along (the OpenAI-compatible route keeps
+   * none itself): the same checks, screened together (off the event loop when long), but they are not this
+   * request's message, so abuse detection does not count them again. Throws for the first refused one.
    */
-  screenEarlierMessage(principal: Principal, content: string): InputScreening {
-    return this.validation.validateUserMessage(principal, content);
+  screenEarlierMessages(principal: Principal, contents: string[]): Promise<void> {
+    return this.validation.validateEarlierMessages(principal, contents);
   }
 
   private observeRefusal(principal: Principal, conversationId: string | null, error: unknown): void {
@@ -101,7 +102,7 @@ export class ModerationFacade {
   }
 
   /** A user-supplied system prompt (conversation or request layer): the same checks, but blank is allowed. */
-  validateSystemPrompt(principal: Principal, text: string): InputScreening {
+  validateSystemPrompt(principal: Principal, text: string): Promise<InputScreening> {
     return this.validation.validateSystemPrompt(principal, text);
   }
 

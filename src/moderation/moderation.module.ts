@@ -10,11 +10,12 @@ import { AbuseMonitor } from './service/abuse-monitor.service.js';
 import { FlagsService } from './service/flags.service.js';
 import { GuardService } from './service/guard.service.js';
 import { MessageValidationService } from './service/message-validation.service.js';
+import { ScreeningPool } from './service/screening-pool.js';
 
 @Module({
   imports: [IdentityModule, LlmModule],
   controllers: [AdminFlagsController],
-  providers: [forbiddenContentProvider, injectionClassifierProvider, MessageValidationService, FlagRepository, FlagsService, AbuseMonitor, GuardService, ModerationFacade],
+  providers: [forbiddenContentProvider, injectionClassifierProvider, ScreeningPool, MessageValidationService, FlagRepository, FlagsService, AbuseMonitor, GuardService, ModerationFacade],
   exports: [ModerationFacade],
 })
 export class ModerationModule {}

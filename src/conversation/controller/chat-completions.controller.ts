@@ -1,7 +1,5 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
@@ -14,42 +12,39 @@ import { IdempotencyKeyHeader } from '../../../libs/http/openapi.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
+import { ChatCompletionBodyPipe, type ChatCompletionBody, type ChatRole } from './dto/chat-completion.body.js';
 import { EventStream } from './turn-event-stream.js';
 
+/** The OpenAPI schema of the body; parseChatCompletionBody checks it (see why there). */
 class ChatMessageDto {
-  @ApiProperty({ enum: ['system', 'user', 'assistant', 'tool'] }) @IsIn(['system', 'user', 'assistant', 'tool']) role: 'system' | 'user' | 'assistant' | 'tool';
-  @ApiProperty() @IsString() @MaxLength(1_000_000) content: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) name?: string;
+  @ApiProperty({ enum: ['system', 'user', 'assistant', 'tool'] }) role: ChatRole;
+  @ApiProperty({ maxLength: 1_000_000 }) content: string;
+  @ApiPropertyOptional({ maxLength: 64 }) name?: string;
   /** A tool result's call id; tool results reach the model as data (pasted material), not as tool calls. */
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) tool_call_id?: string;
+  @ApiPropertyOptional({ maxLength: 128 }) tool_call_id?: string;
 }
 
 class ResponseFormatDto {
-  @ApiProperty({ enum: ['text', 'json_object'] }) @IsIn(['text', 'json_object']) type: 'text' | 'json_object';
+  @ApiProperty({ enum: ['text', 'json_object'] }) type: 'text' | 'json_object';
 }
 
 class StreamOptionsDto {
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() include_usage?: boolean;
+  @ApiPropertyOptional() include_usage?: boolean;
 }
 
 /** OpenAI's request body; sampling options are accepted and left to the model server's defaults. */
-export class ChatCompletionDto {
-  @ApiProperty({ example: 'llama3.2:1b' }) @IsString() @Length(1, 200) model: string;
-  @ApiProperty({ type: [ChatMessageDto], maxItems: INPUT_LIMITS.chat.maxMessages, description: 'the newest that fit the window are sent; the rest are dropped unread' })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(INPUT_LIMITS.chat.maxMessages)
-  @ValidateNested({ each: true })
-  @Type(() => ChatMessageDto)
+export class ChatCompletionDto implements ChatCompletionBody {
+  @ApiProperty({ example: 'llama3.2:1b', minLength: 1, maxLength: 200 }) model: string;
+  @ApiProperty({ type: [ChatMessageDto], minItems: 1, maxItems: INPUT_LIMITS.chat.maxMessages, description: 'the newest that fit the window are sent; the rest are dropped unread' })
   messages: ChatMessageDto[];
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() stream?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsObject() @ValidateNested() @Type(() => StreamOptionsDto) stream_options?: StreamOptionsDto;
-  @ApiPropertyOptional() @IsOptional() @IsObject() @ValidateNested() @Type(() => ResponseFormatDto) response_format?: ResponseFormatDto;
-  @ApiPropertyOptional() @IsOptional() @IsNumber() temperature?: number;
-  @ApiPropertyOptional() @IsOptional() @IsNumber() top_p?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_tokens?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_completion_tokens?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) user?: string;
+  @ApiPropertyOptional() stream?: boolean;
+  @ApiPropertyOptional({ type: StreamOptionsDto }) stream_options?: StreamOptionsDto;
+  @ApiPropertyOptional({ type: ResponseFormatDto }) response_format?: ResponseFormatDto;
+  @ApiPropertyOptional() temperature?: number;
+  @ApiPropertyOptional() top_p?: number;
+  @ApiPropertyOptional({ minimum: 1 }) max_tokens?: number;
+  @ApiPropertyOptional({ minimum: 1 }) max_completion_tokens?: number;
+  @ApiPropertyOptional({ maxLength: 256 }) user?: string;
 }
 
 const seconds = (): number => Math.floor(Date.now() / 1000);
@@ -73,10 +68,11 @@ export class ChatCompletionsController {
   @Post()
   @ApiOperation({ summary: 'OpenAI-compatible chat completion (stream: true for server-sent chunks)' })
   @IdempotencyKeyHeader()
+  @ApiBody({ type: ChatCompletionDto })
   @ApiHeader({ name: 'X-Conversation-Id', required: false, description: 'store the exchange in this gus conversation' })
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: ChatCompletionDto,
+    @Body(ChatCompletionBodyPipe) body: ChatCompletionBody,
     @Headers('x-conversation-id') conversationHeader: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
@@ -122,7 +118,7 @@ export class ChatCompletionsController {
     return { status: 200, body: response };
   }
 
-  private async stream(principal: Principal, request: ChatCompletionRequest, body: ChatCompletionDto, req: FastifyRequest, reply: FastifyReply, signal: AbortSignal): Promise<StoredResponse> {
+  private async stream(principal: Principal, request: ChatCompletionRequest, body: ChatCompletionBody, req: FastifyRequest, reply: FastifyReply, signal: AbortSignal): Promise<StoredResponse> {
     const created = seconds();
     const events = new EventStream(reply);
     const open = (id: string) => {

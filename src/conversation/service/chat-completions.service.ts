@@ -62,23 +62,19 @@ export class ChatCompletionsService {
       };
     }
     this.moderation.checkMessageShape(question.content);
-    if (systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, systemPrompt);
+    if (systemPrompt !== undefined) await this.moderation.validateSystemPrompt(principal, systemPrompt);
     const model = this.llm.resolveModel(request.model);
     this.identity.assertMayUseModel(principal, model);
     const history = request.messages.filter((m): m is { role: 'user' | 'assistant' | 'tool'; content: string } => m.role !== 'system');
     const prompt = await this.contexts.buildStateless({ principal, model, requestSystemPrompt: systemPrompt, history, format: request.format });
     // What reaches the model is screened: the user messages of the prompt. Only the newest is this request's
     // own message (abuse detection watches it); the older ones are the client's copy of earlier turns.
+    // Tool output is screened as material too.
     const included = history.slice(history.length - prompt.included);
-    for (let i = 0; i < included.length; i++) {
-      const message = included[i]!;
-      if (message.role === 'tool') this.moderation.screenEarlierMessage(principal, message.content); // tool output: screened as material
-      if (message.role !== 'user') continue;
-      if (i === included.length - 1) {
-        const guarded = this.moderation.guardMessage(principal, message.content, this.moderation.validateUserMessage(principal, message.content, { tokens: prompt.newestTokens }));
-        if (guarded) await guarded;
-      } else this.moderation.screenEarlierMessage(principal, message.content);
-    }
+    const earlier = included.slice(0, -1).filter((m) => m.role === 'user' || m.role === 'tool').map((m) => m.content);
+    if (earlier.length > 0) await this.moderation.screenEarlierMessages(principal, earlier);
+    const guarded = this.moderation.guardMessage(principal, question.content, await this.moderation.validateUserMessage(principal, question.content, { tokens: prompt.newestTokens }));
+    if (guarded) await guarded;
     const id = randomUUID();
     const reservation = await this.usage.reserveTokens(principal, prompt.tokens + answerReserve(prompt.window));
     for (const [name, value] of Object.entries(reservation.headers)) context.setHeader?.(name, value);

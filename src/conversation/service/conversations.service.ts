@@ -47,7 +47,7 @@ export class ConversationsService {
 
   async create(principal: Principal, input: NewConversation): Promise<Conversation> {
     if (input.model !== undefined) this.identity.assertMayUseModel(principal, this.llm.resolveModel(input.model));
-    if (input.systemPrompt) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
+    if (input.systemPrompt) await this.moderation.validateSystemPrompt(principal, input.systemPrompt);
     const now = new Date();
     const conversation: Conversation = {
       id: randomUUID(),
@@ -98,7 +98,7 @@ export class ConversationsService {
   /** Title, system prompt, current branch and state; an archived conversation only accepts un-archiving. */
   async update(principal: Principal, id: string, changes: ConversationChanges): Promise<Conversation> {
     let conversation = await this.get(principal, id);
-    if (changes.systemPrompt) this.moderation.validateSystemPrompt(principal, changes.systemPrompt);
+    if (changes.systemPrompt) await this.moderation.validateSystemPrompt(principal, changes.systemPrompt);
     const now = new Date();
     let change: StateChange | null = null;
     if (changes.state !== undefined) ({ conversation, change } = changeState(conversation, changes.state, now));

@@ -89,12 +89,12 @@ export class SendMessageService {
     const { conversation, branch } = opened;
     assertAcceptsMessages(conversation);
     const tokenCount = await this.llm.countTokensAsync(input.content);
-    let screening = this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount }, conversation.id);
+    let screening = await this.moderation.validateUserMessage(principal, input.content, { tokens: tokenCount }, conversation.id);
     const guarded = this.moderation.guardMessage(principal, input.content, screening, conversation.id); // null unless the plan wants a guard
     const guard = guarded ? await guarded : null;
     if (guard) screening = guard.screening;
     const validation = { checks: checksRun(principal), injectionScore: screening.injection.score, flagged: screening.flagged, ...(guard ? { guard: guard.verdict } : {}) };
-    if (input.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, input.systemPrompt);
+    if (input.systemPrompt !== undefined) await this.moderation.validateSystemPrompt(principal, input.systemPrompt);
     const model = this.allowedModel(principal, input.model ?? conversation.model);
     const parentId = input.parentId ?? conversation.currentLeafId;
     const { prompt, newMessage } = await this.contexts.build({
@@ -118,7 +118,7 @@ export class SendMessageService {
   /** A new assistant answer, as a sibling of `messageId` (an answer) or as a child of it (a user message). */
   async regenerate(principal: Principal, conversationId: string, messageId: string, options: TurnOptions, context: TurnRequestContext): Promise<TurnResult> {
     const conversation = await this.writableConversation(principal, conversationId);
-    if (options.systemPrompt !== undefined) this.moderation.validateSystemPrompt(principal, options.systemPrompt);
+    if (options.systemPrompt !== undefined) await this.moderation.validateSystemPrompt(principal, options.systemPrompt);
     const target = await this.messages.findMessage(conversation.id, messageId);
     if (!target) throw notFound('message');
     const question = target.role === 'assistant' && target.parentId ? await this.messages.findMessage(conversation.id, target.parentId) : target;

@@ -46,10 +46,14 @@ describe('the JSON body guard (before anything parses a body)', () => {
     const time = (n: number) => {
       const text = body(n);
       check(text);
-      const started = performance.now();
-      for (let i = 0; i < 5; i++) check(text);
-      return performance.now() - started;
+      let fastest = Infinity; // a preempted run on a shared machine is slower, never faster
+      for (let i = 0; i < 7; i++) {
+        const started = performance.now();
+        check(text);
+        fastest = Math.min(fastest, performance.now() - started);
+      }
+      return fastest;
     };
-    expect(time(350_000) / Math.max(time(87_500), 0.5)).toBeLessThan(9);
+    expect(time(350_000) / Math.max(time(87_500), 0.1)).toBeLessThan(9);
   });
 });

@@ -40,9 +40,13 @@ describe('LLaMA 3 token counts', () => {
     expect(countLlama3Tokens('a'.repeat(32_000))).toBe(reference('a'.repeat(32_000)));
     const time = (n: number): number => {
       const text = 'q'.repeat(n);
-      const started = performance.now();
-      countLlama3Tokens(text);
-      return performance.now() - started;
+      let fastest = Infinity; // a preempted run on a shared machine is slower, never faster
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        countLlama3Tokens(text);
+        fastest = Math.min(fastest, performance.now() - started);
+      }
+      return fastest;
     };
     time(8000);
     // n log n at worst: 4× the text costs about 4–5× the time, far from the 16× of a quadratic merge.

@@ -70,14 +70,19 @@ describe('redaction cost', () => {
       const time = (n: number): number => {
         const text = make(n);
         redactText(text, Infinity); // warm
-        const started = performance.now();
-        for (let i = 0; i < 5; i++) redactText(text, Infinity);
-        return performance.now() - started;
+        // The fastest of several runs: on a shared machine a run can be preempted, the fastest cannot be made faster.
+        let fastest = Infinity;
+        for (let i = 0; i < 7; i++) {
+          const started = performance.now();
+          redactText(text, Infinity);
+          fastest = Math.min(fastest, performance.now() - started);
+        }
+        return fastest;
       };
       const small = time(25_000);
       const large = time(100_000);
       // Linear growth is 4×; quadratic would be 16×. The factor is generous for a shared machine.
-      const ratio = large / Math.max(small, 0.5);
+      const ratio = large / Math.max(small, 0.1);
       if (ratio >= 9) superlinear.push([name, ratio]);
     }
     expect(superlinear).toEqual([]);
