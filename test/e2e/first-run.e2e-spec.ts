@@ -60,6 +60,22 @@ describe('OpenAPI document', () => {
     expect(operations().filter(({ op }) => !op.summary).map(({ route }) => route)).toEqual([]);
   });
 
+  it('describes what every conversation route answers on success', () => {
+    const conversationRoutes = operations().filter(({ route }) => route.includes(' /v1/conversations'));
+    expect(conversationRoutes.length).toBe(10);
+    for (const { route, op } of conversationRoutes) {
+      const success = Object.entries<any>(op.responses).filter(([status]) => status.startsWith('2'));
+      expect([route, success.length > 0]).toEqual([route, true]);
+      for (const [status, response] of success) {
+        if (status === '204') continue;
+        expect([route, status, Object.keys(response.content ?? {}).length > 0]).toEqual([route, status, true]);
+      }
+    }
+    const send = doc.paths['/v1/conversations/{id}/messages'].post.responses;
+    expect(send['201'].content['application/json'].schema.properties.assistantMessage.properties.content).toEqual({ type: 'string' });
+    expect(Object.keys(send['200'].content)).toEqual(['text/event-stream']);
+  });
+
   it('gives every authenticated route its 401/403 and every route 429/503, in the shared error shape', () => {
     expect(doc.components.schemas.Error.required).toEqual(['statusCode', 'code', 'message', 'requestId']);
     const all = operations();

@@ -24,6 +24,7 @@ import {
   toConversationResponse,
   toMessageResponse,
 } from './dto/conversation.dto.js';
+import { BranchResponse, ConversationDetailResponse, ConversationPageResponse, ConversationResponse, DeletedResponse, TreeResponse, TurnResponse } from './dto/conversation.schemas.js';
 import { TurnEventStream } from './turn-event-stream.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
@@ -48,6 +49,7 @@ export class ConversationsController {
   ) {}
 
   @Post()
+  @ConversationResponse(201)
   @ApiOperation({ summary: 'Create a conversation' })
   @HttpCode(201)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateConversationDto) {
@@ -55,6 +57,7 @@ export class ConversationsController {
   }
 
   @Get()
+  @ConversationPageResponse()
   @ApiOperation({ summary: 'List the conversations of the caller (state and model filters, cursor)' })
   async list(@CurrentPrincipal() principal: Principal, @Query() query: ListConversationsQuery) {
     const page = await this.conversations.list(principal, {
@@ -70,6 +73,7 @@ export class ConversationsController {
   }
 
   @Get(':id')
+  @ConversationDetailResponse()
   @ApiOperation({ summary: 'One conversation with its usage' })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
     const conversation = await this.conversations.get(principal, id);
@@ -82,6 +86,7 @@ export class ConversationsController {
   }
 
   @Patch(':id')
+  @ConversationResponse()
   @ApiOperation({ summary: 'Rename, pause, archive or switch the current branch (currentLeafId)' })
   async update(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: UpdateConversationDto) {
     if (body.title === undefined && body.state === undefined && body.systemPrompt === undefined && body.currentLeafId === undefined) {
@@ -91,6 +96,7 @@ export class ConversationsController {
   }
 
   @Delete(':id')
+  @DeletedResponse()
   @ApiOperation({ summary: 'Delete a conversation (its usage stays counted)' })
   @HttpCode(204)
   async delete(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
@@ -98,6 +104,7 @@ export class ConversationsController {
   }
 
   @Get(':id/messages')
+  @BranchResponse()
   @ApiOperation({ summary: 'The messages of a branch, root first (the current one by default)' })
   async messages(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Query() query: BranchQuery) {
     const { conversation, messages } = await this.conversations.branch(principal, id, query.leafId);
@@ -105,6 +112,7 @@ export class ConversationsController {
   }
 
   @Get(':id/tree')
+  @TreeResponse()
   @ApiOperation({ summary: 'The whole message tree' })
   async tree(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
     const { conversation, messages } = await this.conversations.tree(principal, id);
@@ -122,6 +130,7 @@ export class ConversationsController {
 
   /** JSON by default; `stream: true` answers with server-sent events. Writes its own response (errors go to the filter). */
   @Post(':id/messages')
+  @TurnResponse()
   @ApiOperation({ summary: 'Send a message and get the answer (JSON, or server-sent events with stream: true)' })
   @IdempotencyKeyHeader()
   send(
@@ -137,6 +146,7 @@ export class ConversationsController {
 
   /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
   @Post(':id/messages/:messageId/regenerate')
+  @TurnResponse()
   @ApiOperation({ summary: 'A new answer to the same question, as a sibling (JSON or server-sent events)' })
   @IdempotencyKeyHeader()
   regenerate(
@@ -152,6 +162,7 @@ export class ConversationsController {
   }
 
   @Post(':id/fork')
+  @ConversationResponse(201)
   @ApiOperation({ summary: 'Fork the path root to message into a new conversation' })
   @HttpCode(201)
   async fork(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ForkDto) {
