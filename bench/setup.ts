@@ -37,6 +37,8 @@ export async function writeBenchPlans(sourcePath: string, targetDir: string): Pr
       // but must not be suspended, nor run out of tokens.
       plan.abuse = { suspendAfter: unreachable, windowMinutes: 1 };
       plan.quotas = { tokensPerDay: unreachable * 1000, tokensPerMonth: unreachable * 1000 };
+      // Background titles of the seed conversations would be model calls during the measured rounds.
+      plan.titles = false;
       raised = true;
     }
   }

@@ -31,7 +31,25 @@ export interface PlanPolicy {
   payloadLogging?: boolean;
   /** Tokens (prompt + completion) per UTC day and month; unset: no quota. */
   quotas?: TokenQuotas;
+  /** A conversation created without a title gets one from its first turn, by its model, billed as `title` usage. */
+  titles?: boolean;
+  /** A resumable stream whose client went away keeps generating this long for a reconnect (default 30). */
+  resumableGraceSeconds?: number;
+  /** How long conversations are kept (see RetentionPolicy); unset: for ever, temporary ones 60 minutes. */
+  retention?: RetentionPolicy;
 }
+
+/**
+ * Conversations are deleted `days` after their last activity (the last message, else their creation); unset: kept
+ * for ever. Temporary conversations go `temporaryMinutes` after their last activity (default 60). Fractions allowed.
+ */
+export interface RetentionPolicy {
+  days?: number;
+  temporaryMinutes?: number;
+}
+
+export const DEFAULT_TEMPORARY_MINUTES = 60;
+export const DEFAULT_RESUMABLE_GRACE_SECONDS = 30;
 
 /** Token quotas of a plan: past softLimitRatio of a period a turn is warned, past the limit it is refused. */
 export interface TokenQuotas {

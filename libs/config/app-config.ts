@@ -54,6 +54,11 @@ export interface AppConfig {
   inactiveAfterSeconds: number;
   /** How often the idle sweeper runs. */
   idleSweepMs: number;
+  /** How often the retention job runs (GUS_RETENTION_INTERVAL_SECONDS), and how many conversations one batch deletes. */
+  retentionIntervalMs: number;
+  /** How long a finished resumable stream can still be replayed (GUS_STREAM_REPLAY_SECONDS). */
+  streamReplaySeconds: number;
+  retentionBatch: number;
   /** Redacted request/response payloads of every /v1 call go to the audit table (GUS_PAYLOAD_LOGGING=on). */
   payloadLogging: boolean;
   /** A token reservation's lease: renewed while its turn runs, given back this long after its process died. */
@@ -108,6 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     systemPromptsPath: resolve(env.GUS_SYSTEM_PROMPTS_FILE || 'config/system-prompts.json'),
     inactiveAfterSeconds: int(env.GUS_INACTIVE_AFTER_SECONDS, 7 * 24 * 3600, 'GUS_INACTIVE_AFTER_SECONDS'),
     idleSweepMs: int(env.GUS_IDLE_SWEEP_MS, 60_000, 'GUS_IDLE_SWEEP_MS'),
+    retentionIntervalMs: positiveInt(env.GUS_RETENTION_INTERVAL_SECONDS, 3600, 'GUS_RETENTION_INTERVAL_SECONDS') * 1000,
+    streamReplaySeconds: positiveInt(env.GUS_STREAM_REPLAY_SECONDS, 300, 'GUS_STREAM_REPLAY_SECONDS'),
+    retentionBatch: positiveInt(env.GUS_RETENTION_BATCH, 100, 'GUS_RETENTION_BATCH'),
     payloadLogging: ['on', 'true', '1'].includes((env.GUS_PAYLOAD_LOGGING ?? '').toLowerCase()),
     quotaLeaseMs: positiveInt(env.GUS_QUOTA_LEASE_MS, 30_000, 'GUS_QUOTA_LEASE_MS'),
     quotaReconcileMs: positiveInt(env.GUS_QUOTA_RECONCILE_MS, 20_000, 'GUS_QUOTA_RECONCILE_MS'),

@@ -90,12 +90,29 @@ export class PayloadAudit implements OnModuleInit {
       request: redactValue(req.body ?? null),
       response: seen.body !== undefined ? redactValue(parseOrText(seen.body)) : { streamed: true, events: seen.events },
     };
-    this.queue.add(PAYLOAD_AUDIT_QUEUE, randomUUID(), record).catch((error: unknown) => this.logger.warn({ msg: 'could not queue a payload audit record', error: String(error) }));
+    this.queue.add(PAYLOAD_AUDIT_QUEUE, randomUUID(), record, { personal: true }).catch((error: unknown) => this.logger.warn({ msg: 'could not queue a payload audit record', error: String(error) }));
+  }
+
+  /**
+   * Erasure: every payload of the user goes, and every other caller's (an admin's) that names them; a record still
+   * queued for them is dropped when written (no account). Naming is found by a scan of the table: erasure is rare.
+   */
+  async eraseUser(userId: string): Promise<number> {
+    const rows: Array<{ n: number }> = await this.db.query(
+      `WITH erased AS (
+         DELETE FROM audit_payloads WHERE user_id = $1::uuid OR strpos(request::text, $1::text) > 0 OR strpos(response::text, $1::text) > 0 RETURNING 1
+       ) SELECT count(*)::int AS n FROM erased`,
+      [userId],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   async write(id: string, record: AuditRecord): Promise<void> {
+    // A user erased since the request was made has no account: their record is not written.
     await this.db.query(
-      `INSERT INTO audit_payloads (id, request_id, user_id, method, route, status, request, response) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO audit_payloads (id, request_id, user_id, method, route, status, request, response)
+       SELECT $1, $2, $3::uuid, $4, $5, $6, $7, $8 WHERE $3::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $3::uuid)
+       ON CONFLICT (id) DO NOTHING`,
       [id, record.requestId, record.userId, record.method, record.route, record.status, JSON.stringify(record.request), JSON.stringify(record.response)],
     );
   }

@@ -157,3 +157,31 @@ export const jobsProcessed = new Counter({
 export function reportQueueDepths(read: QueueDepths): void {
   readQueueDepths = read;
 }
+
+export const retentionDeleted = new Counter({
+  name: 'gus_retention_deleted_conversations_total',
+  help: 'Conversations deleted by the retention job, by reason (expired: past the plan\'s retention; temporary)',
+  labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+});
+
+export const retentionRuns = new Counter({
+  name: 'gus_retention_runs_total',
+  help: 'Runs of the retention job by outcome',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export const retentionRunDuration = new Histogram({
+  name: 'gus_retention_run_duration_seconds',
+  help: 'How long a retention run took',
+  buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+  registers: [metricsRegistry],
+});
+
+export const titleJobs = new Counter({
+  name: 'gus_titles_total',
+  help: 'Generated-title jobs by outcome: titled, skipped (titled already, by its user or before; or gone), failed (an attempt, retried)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

@@ -16,8 +16,9 @@ export class BullMqJobQueue extends JobQueue {
     this.byName = new Map(queues.map((queue) => [queue.name, queue]));
   }
 
-  async add<T>(queue: QueueName, jobId: string, data: T): Promise<void> {
-    await this.queue(queue).add(queue, data, { jobId });
+  async add<T>(queue: QueueName, jobId: string, data: T, options: { personal?: boolean } = {}): Promise<void> {
+    // The queue's defaults (QUEUES) keep finished jobs for a while; a personal one goes as soon as it has run.
+    await this.queue(queue).add(queue, data, { jobId, ...(options.personal ? { removeOnComplete: true } : {}) });
   }
 
   async stats(queue: QueueName): Promise<QueueStats> {

@@ -27,8 +27,11 @@ export abstract class JobQueue {
   /** Which backend this is, for the start-up log, health and /admin/queues. */
   abstract readonly kind: 'bullmq' | 'in-process';
 
-  /** Adds a job; a job whose id is already known is not added twice. */
-  abstract add<T>(queue: QueueName, jobId: string, data: T): Promise<void>;
+  /**
+   * Adds a job; a job whose id is already known is not added twice. `personal`: the data holds a user's content,
+   * so the backend forgets the job as soon as it has run (nothing of it is left to erase later).
+   */
+  abstract add<T>(queue: QueueName, jobId: string, data: T, options?: { personal?: boolean }): Promise<void>;
 
   abstract stats(queue: QueueName): Promise<QueueStats>;
 

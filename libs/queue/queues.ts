@@ -5,8 +5,10 @@
 export const BILLING_QUEUE = 'usage-billing';
 export const SUMMARY_QUEUE = 'conversation-summaries';
 export const PAYLOAD_AUDIT_QUEUE = 'payload-audit';
+export const TITLE_QUEUE = 'conversation-titles';
+export const RETENTION_QUEUE = 'conversation-retention';
 
-export type QueueName = typeof BILLING_QUEUE | typeof SUMMARY_QUEUE | typeof PAYLOAD_AUDIT_QUEUE;
+export type QueueName = typeof BILLING_QUEUE | typeof SUMMARY_QUEUE | typeof PAYLOAD_AUDIT_QUEUE | typeof TITLE_QUEUE | typeof RETENTION_QUEUE;
 
 export interface QueueDefinition {
   /** Tries per job, the first included. */
@@ -26,7 +28,12 @@ export const QUEUES: Readonly<Record<QueueName, QueueDefinition>> = {
   [BILLING_QUEUE]: { attempts: 8, backoffMs: 200, keepCompleted: { age: 3600, count: 10_000 }, keepFailedSeconds: 7 * 24 * 3600, concurrency: 4 },
   // One model call per job: fewer at once, a longer backoff while the model server recovers.
   [SUMMARY_QUEUE]: { attempts: 6, backoffMs: 1000, keepCompleted: { age: 3600, count: 1000 }, keepFailedSeconds: 7 * 24 * 3600, concurrency: 2 },
+  // Its jobs hold a user's content: added as personal, so a finished one is removed at once (see JobQueue.add).
   [PAYLOAD_AUDIT_QUEUE]: { attempts: 8, backoffMs: 200, keepCompleted: { age: 600, count: 1000 }, keepFailedSeconds: 7 * 24 * 3600, concurrency: 8 },
+  // One model call per job, like summaries.
+  [TITLE_QUEUE]: { attempts: 6, backoffMs: 1000, keepCompleted: { age: 3600, count: 1000 }, keepFailedSeconds: 7 * 24 * 3600, concurrency: 2 },
+  // One run per interval (the job id is the interval's): one at a time is enough.
+  [RETENTION_QUEUE]: { attempts: 3, backoffMs: 5000, keepCompleted: { age: 7 * 24 * 3600, count: 500 }, keepFailedSeconds: 7 * 24 * 3600, concurrency: 1 },
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

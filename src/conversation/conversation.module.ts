@@ -4,13 +4,19 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
 import { UsageModule } from '../usage/usage.module.js';
+import { AdminAnalyticsController } from './controller/admin-analytics.controller.js';
+import { AdminRetentionController } from './controller/admin-retention.controller.js';
 import { AdminTraceController } from './controller/admin-trace.controller.js';
 import { ChatCompletionsController } from './controller/chat-completions.controller.js';
 import { ConversationsController } from './controller/conversations.controller.js';
 import { SearchController } from './controller/search.controller.js';
+import { UserDataController } from './controller/user-data.controller.js';
 import { ConversationFacade } from './conversation.facade.js';
 import { ConversationEntity } from './repository/conversation.entity.js';
+import { AnalyticsRepository } from './repository/analytics.repository.js';
 import { ConversationRepository } from './repository/conversation.repository.js';
+import { FeedbackRepository } from './repository/feedback.repository.js';
+import { RetentionRepository } from './repository/retention.repository.js';
 import { IdempotencyRepository } from './repository/idempotency.repository.js';
 import { MessageRepository } from './repository/message.repository.js';
 import { MessageSearchRepository } from './repository/message-search.repository.js';
@@ -22,13 +28,18 @@ import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js'
 import { AbandonedTurnSweeper } from './service/abandoned-turn.sweeper.js';
 import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
+import { TitleQueue, TitleWorker } from './service/title.worker.js';
 import { ConversationsService } from './service/conversations.service.js';
+import { FeedbackService } from './service/feedback.service.js';
+import { RetentionService } from './service/retention.service.js';
 import { SendMessageService } from './service/send-message.service.js';
 import { TurnAuditService } from './service/turn-audit.service.js';
+import { TurnStreamWriterFactory, turnStreamStoreProvider } from './service/turn-stream.store.js';
+import { UserDataService } from './service/user-data.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity]), IdentityModule, LlmModule, ModerationModule, UsageModule],
-  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController],
+  controllers: [ConversationsController, ChatCompletionsController, SearchController, AdminTraceController, AdminAnalyticsController, UserDataController, AdminRetentionController],
   providers: [
     ConversationRepository,
     MessageRepository,
@@ -36,6 +47,8 @@ import { TurnAuditService } from './service/turn-audit.service.js';
     ContextBuilder,
     SummaryQueue,
     SummaryWorker,
+    TitleQueue,
+    TitleWorker,
     IdleConversationSweeper,
     AbandonedTurnSweeper,
     ConversationsService,
@@ -47,8 +60,16 @@ import { TurnAuditService } from './service/turn-audit.service.js';
     TurnAuditService,
     MessageSearchRepository,
     MessageSearchService,
+    FeedbackRepository,
+    AnalyticsRepository,
+    FeedbackService,
+    UserDataService,
+    RetentionRepository,
+    RetentionService,
+    turnStreamStoreProvider,
+    TurnStreamWriterFactory,
   ],
-  exports: [ConversationFacade, SummaryWorker],
+  exports: [ConversationFacade, SummaryWorker, TitleWorker, RetentionService],
 })
 export class ConversationModule {}
 
@@ -57,6 +78,10 @@ export class ConversationProcessorsModule {}
 
 /** This context's BullMQ consumers, for processes that run workers on Redis (@nestjs/bullmq is loaded only then). */
 export async function conversationProcessors(): Promise<DynamicModule> {
-  const { SummaryProcessor } = await import('./service/summary.processor.js');
-  return { module: ConversationProcessorsModule, imports: [ConversationModule], providers: [SummaryProcessor] };
+  const [{ SummaryProcessor }, { TitleProcessor }, { RetentionProcessor }] = await Promise.all([
+    import('./service/summary.processor.js'),
+    import('./service/title.processor.js'),
+    import('./service/retention.processor.js'),
+  ]);
+  return { module: ConversationProcessorsModule, imports: [ConversationModule], providers: [SummaryProcessor, TitleProcessor, RetentionProcessor] };
 }

@@ -8,6 +8,7 @@ import { recordGuardVerdict } from '../../libs/metrics/metrics.js';
 import { applyGuardVerdict, guardWanted, type GuardVerdict } from './domain/guard.js';
 import { DEFAULT_INJECTION_POLICY, PromptInjectionError } from './domain/input-policy.js';
 import { AbuseMonitor } from './service/abuse-monitor.service.js';
+import { FlagsService } from './service/flags.service.js';
 import { GuardService } from './service/guard.service.js';
 import { MessageValidationService } from './service/message-validation.service.js';
 
@@ -35,7 +36,13 @@ export class ModerationFacade {
     private readonly validation: MessageValidationService,
     private readonly abuse: AbuseMonitor,
     private readonly guard: GuardService,
+    private readonly flags: FlagsService,
   ) {}
+
+  /** Erasure: the user's flags lose their evidence and move to a pseudonym; returns how many. */
+  eraseUserEvidence(userId: string, pseudonym: string): Promise<number> {
+    return this.flags.eraseEvidence(userId, pseudonym);
+  }
 
   /** The checks that need nothing but the text (empty, too many characters): run before any other work. */
   checkMessageShape(content: string): void {

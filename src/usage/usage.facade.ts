@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../libs/auth/principal.js';
 import type { Transaction } from '../../libs/database/transaction.js';
 import { assertValidEvent, type UsageEvent, type UsageTotals } from './domain/usage-event.js';
-import { UsageRepository, ledgerInsert, ledgerParams } from './repository/usage.repository.js';
+import { UsageRepository, ledgerInsert, ledgerInsertIf, ledgerParams } from './repository/usage.repository.js';
 import { QuotaService, type QuotaReservation, type QuotaStatus } from './service/quota.service.js';
 import { UsageOutboxRelay } from './service/usage-outbox.relay.js';
 
@@ -45,6 +45,11 @@ export class UsageFacade {
     return `usage_event AS (${ledgerInsert(first)})`;
   }
 
+  /** ledgerCte, written only if the caller's CTE `from` returned a row (a title billed only when it was set). */
+  ledgerCteIf(first: number, from: string): string {
+    return `usage_event AS (${ledgerInsertIf(first, from)})`;
+  }
+
   /** The parameters of ledgerCte for one event (validated). */
   ledgerParams(event: UsageEvent): unknown[] {
     assertValidEvent(event);
@@ -69,6 +74,16 @@ export class UsageFacade {
   /** Whether (and when) each turn's usage event has reached the running totals. */
   billingStatus(eventIds: string[]): Promise<Map<string, { appliedAt: Date | null; costMicros: number }>> {
     return this.usage.billingStatus(eventIds);
+  }
+
+  /** Every day and model the user was billed for (their data export). */
+  dailyTotalsForUser(userId: string): Promise<Array<{ day: string; model: string } & UsageTotals>> {
+    return this.usage.userTotalsByDay(userId, '0001-01-01', '9999-12-31');
+  }
+
+  /** Erasure: the ledger and totals are kept for billing under a pseudonym; returns how many events moved. */
+  anonymiseUser(userId: string, pseudonym: string): Promise<number> {
+    return this.usage.anonymiseUser(userId, pseudonym);
   }
 
   conversationTotals(conversationId: string): Promise<UsageTotals> {

@@ -1,3 +1,4 @@
+import { QUEUE_NAMES } from '../../libs/queue/queues.js';
 import { ApiClient } from './support/api-client.js';
 import { startGus, type RunningGus } from './support/gus-harness.js';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
@@ -29,7 +30,7 @@ describe('queue dashboard at /admin/queues: Bull Board with BullMQ (PostgreSQL +
     const queues = await get(gus, '/admin/queues/api/queues', admin.token);
     expect(queues.status).toBe(200);
     const names = ((await queues.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['conversation-summaries', 'payload-audit', 'usage-billing']);
+    expect(names).toEqual([...QUEUE_NAMES].sort());
   });
 
   it('answers 403 to a user and 401 to anyone without credentials, on the page and on its API', async () => {
@@ -67,7 +68,7 @@ describe('queue dashboard on the embedded queue: a JSON status', () => {
     const status = await admin.get('/admin/queues');
     expect(status.status).toBe(200);
     expect(status.body.backend).toBe('in-process');
-    expect(status.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['conversation-summaries', 'payload-audit', 'usage-billing']);
+    expect(status.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
     expect(status.body.queues[0]).toEqual({ name: expect.any(String), waiting: expect.any(Number), active: expect.any(Number), delayed: expect.any(Number), failed: expect.any(Number) });
     expect((await user.get('/admin/queues')).status).toBe(403);
     expect((await new ApiClient(gus.url).get('/admin/queues')).status).toBe(401);

@@ -13,7 +13,9 @@ import type { StoredResponse } from '../domain/idempotency.js';
 import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
 import { ChatCompletionBodyPipe, type ChatCompletionBody, type ChatRole } from './dto/chat-completion.body.js';
-import { EventStream } from './turn-event-stream.js';
+import { DEFAULT_RESUMABLE_GRACE_SECONDS } from '../../../libs/auth/principal.js';
+import { TurnStreamWriterFactory, type TurnStreamWriter } from '../service/turn-stream.store.js';
+import { ChunkEventStream, onClientGone } from './turn-event-stream.js';
 
 /** The OpenAPI schema of the body; parseChatCompletionBody checks it (see why there). */
 class ChatMessageDto {
@@ -62,6 +64,7 @@ export class ChatCompletionsController {
   constructor(
     private readonly completions: ChatCompletionsService,
     private readonly idempotency: IdempotencyService,
+    private readonly streams: TurnStreamWriterFactory,
   ) {}
 
   /** OpenAI's chat completions, streamed (SSE chunks ending with `data: [DONE]`) or not. */
@@ -70,6 +73,7 @@ export class ChatCompletionsController {
   @IdempotencyKeyHeader()
   @ApiBody({ type: ChatCompletionDto })
   @ApiHeader({ name: 'X-Conversation-Id', required: false, description: 'store the exchange in this gus conversation' })
+  @ApiHeader({ name: 'X-Resumable', required: false, description: 'true (with stream and X-Conversation-Id): the answer goes on when the client leaves, and can be reconnected to' })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(ChatCompletionBodyPipe) body: ChatCompletionBody,
@@ -85,13 +89,20 @@ export class ChatCompletionsController {
       maxTokens: body.max_completion_tokens ?? body.max_tokens,
       conversationId,
     };
+    const resumable = headerOf(req, 'x-resumable') === 'true';
+    if (resumable && !(body.stream && conversationId)) throw invalid('X-Resumable needs stream: true and X-Conversation-Id');
+    const writer = resumable && conversationId ? this.streams.create({ userId: principal.userId, conversationId }) : null;
     const abort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
+    const settled = onClientGone(reply, abort, writer, (principal.plan.resumableGraceSeconds ?? DEFAULT_RESUMABLE_GRACE_SECONDS) * 1000);
     await this.idempotency.run(
       { userId: principal.userId, key: headerOf(req, 'idempotency-key'), route: `POST ${req.url.split('?')[0]} ${conversationId ?? ''}`, body },
-      () => (body.stream ? this.stream(principal, request, body, req, reply, abort.signal) : this.json(principal, request, req, reply, abort.signal)),
+      async () => {
+        try {
+          return await (body.stream ? this.stream(principal, request, body, req, reply, abort.signal, writer) : this.json(principal, request, req, reply, abort.signal));
+        } finally {
+          settled();
+        }
+      },
       (stored) => {
         void reply.header('Idempotent-Replayed', 'true');
         const completion = stored.body as ReturnType<typeof toCompletionResponse>;
@@ -99,13 +110,12 @@ export class ChatCompletionsController {
           void reply.status(stored.status).send(completion);
           return;
         }
-        const events = new EventStream(reply);
-        events.open();
+        const events = new ChunkEventStream(reply);
         const id = completion.id.replace(/^chatcmpl-/, '');
-        events.write(chunkEvent(toChunk(id, completion.created, completion.model, { role: 'assistant', content: completion.choices[0]!.message.content }, null)));
-        events.write(chunkEvent(toChunk(id, completion.created, completion.model, {}, completion.choices[0]!.finish_reason)));
-        if (body.stream_options?.include_usage) events.write(chunkEvent({ ...toChunk(id, completion.created, completion.model, {}, null), choices: [], usage: completion.usage }));
-        events.end(DONE);
+        events.chunk(toChunk(id, completion.created, completion.model, { role: 'assistant', content: completion.choices[0]!.message.content }, null));
+        events.chunk(toChunk(id, completion.created, completion.model, {}, completion.choices[0]!.finish_reason));
+        if (body.stream_options?.include_usage) events.chunk({ ...toChunk(id, completion.created, completion.model, {}, null), choices: [], usage: completion.usage });
+        events.done();
       },
     );
   }
@@ -118,13 +128,22 @@ export class ChatCompletionsController {
     return { status: 200, body: response };
   }
 
-  private async stream(principal: Principal, request: ChatCompletionRequest, body: ChatCompletionBody, req: FastifyRequest, reply: FastifyReply, signal: AbortSignal): Promise<StoredResponse> {
+  private async stream(
+    principal: Principal,
+    request: ChatCompletionRequest,
+    body: ChatCompletionBody,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    signal: AbortSignal,
+    writer: TurnStreamWriter | null,
+  ): Promise<StoredResponse> {
     const created = seconds();
-    const events = new EventStream(reply);
+    const events = new ChunkEventStream(reply, writer ? (event) => writer.record(event) : undefined);
+    let opened = false;
     const open = (id: string) => {
-      if (events.started) return;
-      events.open();
-      events.write(chunkEvent(toChunk(id, created, body.model, { role: 'assistant', content: '' }, null)));
+      if (opened) return;
+      opened = true;
+      events.chunk(toChunk(id, created, body.model, { role: 'assistant', content: '' }, null));
     };
     let stored: StoredResponse;
     try {
@@ -135,24 +154,25 @@ export class ChatCompletionsController {
           if (!events.started) void reply.header(name, value);
         },
         listener: {
+          answerStarted: (answerId, questionId) => writer?.open(answerId, questionId),
           delta: (id, text) => {
             open(id);
-            events.write(chunkEvent(toChunk(id, created, body.model, { content: text }, null)));
+            events.chunk(toChunk(id, created, body.model, { content: text }, null));
           },
         },
       });
       open(completion.id);
-      events.write(chunkEvent(toChunk(completion.id, created, completion.model, {}, completion.finishReason)));
-      if (body.stream_options?.include_usage) events.write(chunkEvent({ ...toChunk(completion.id, created, completion.model, {}, null), choices: [], usage: toUsage(completion) }));
+      events.chunk(toChunk(completion.id, created, completion.model, {}, completion.finishReason));
+      if (body.stream_options?.include_usage) events.chunk({ ...toChunk(completion.id, created, completion.model, {}, null), choices: [], usage: toUsage(completion) });
       stored = { status: 200, body: toCompletionResponse(completion, created) };
     } catch (error) {
       if (!events.started) throw error;
       const failure = toDomainError(error);
       errorsByCode.inc({ code: failure.code });
-      events.write(chunkEvent(toOpenAiError(failure)));
+      events.chunk(toOpenAiError(failure));
       stored = { status: failure.status, body: { code: failure.code, message: failure.message } };
     }
-    events.end(DONE);
+    events.done();
     return stored;
   }
 }
@@ -171,10 +191,6 @@ function toCompletionResponse(completion: ChatCompletion, created: number) {
 function toChunk(id: string, created: number, model: string, delta: Record<string, string>, finish: string | null) {
   return { id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
 }
-
-const DONE = 'data: [DONE]\n\n';
-
-const chunkEvent = (data: unknown): string => `data: ${JSON.stringify(data)}\n\n`;
 
 function validUuid(value: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw invalid('X-Conversation-Id must be a UUID');

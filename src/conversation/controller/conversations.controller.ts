@@ -1,31 +1,50 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdempotencyKeyHeader } from '../../../libs/http/openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
-import { invalid } from '../../../libs/errors/domain-error.js';
+import { DEFAULT_RESUMABLE_GRACE_SECONDS } from '../../../libs/auth/principal.js';
+import { invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { toDomainError } from '../../../libs/errors/http-error.filter.js';
 import { headerOf } from '../../../libs/http/headers.js';
 import { requestWarnings } from '../../../libs/http/request-warnings.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ConversationsService } from '../service/conversations.service.js';
+import { FeedbackService } from '../service/feedback.service.js';
+import { UserDataService } from '../service/user-data.service.js';
+import { toMarkdown } from '../domain/conversation-export.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
 import { SendMessageService, type TurnRequestContext, type TurnResult } from '../service/send-message.service.js';
+import { TurnStreamStore, TurnStreamWriterFactory, type TurnStreamWriter } from '../service/turn-stream.store.js';
 import {
   BranchQuery,
   CreateConversationDto,
+  ExportQuery,
+  FeedbackDto,
   ForkDto,
   RegenerateDto,
   ListConversationsQuery,
   SendMessageDto,
   UpdateConversationDto,
   toConversationResponse,
+  toFeedbackResponse,
   toMessageResponse,
 } from './dto/conversation.dto.js';
-import { BranchResponse, ConversationDetailResponse, ConversationPageResponse, ConversationResponse, DeletedResponse, TreeResponse, TurnResponse } from './dto/conversation.schemas.js';
-import { TurnEventStream } from './turn-event-stream.js';
+import {
+  BranchResponse,
+  ConversationDetailResponse,
+  ConversationPageResponse,
+  ConversationResponse,
+  DeletedResponse,
+  ExportResponse,
+  FeedbackResponse,
+  StreamResponse,
+  TreeResponse,
+  TurnResponse,
+} from './dto/conversation.schemas.js';
+import { TurnEventStream, onClientGone } from './turn-event-stream.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
 
@@ -46,6 +65,10 @@ export class ConversationsController {
     private readonly turns: SendMessageService,
     private readonly usage: UsageFacade,
     private readonly idempotency: IdempotencyService,
+    private readonly feedback: FeedbackService,
+    private readonly data: UserDataService,
+    private readonly streams: TurnStreamWriterFactory,
+    private readonly streamStore: TurnStreamStore,
   ) {}
 
   @Post()
@@ -111,6 +134,26 @@ export class ConversationsController {
     return { conversationId: conversation.id, leafId: messages.at(-1)?.id ?? null, data: messages.map(toMessageResponse) };
   }
 
+  /** The whole tree with ratings and usage, as JSON or as a Markdown document (a download either way). */
+  @Get(':id/export')
+  @ExportResponse()
+  @ApiOperation({ summary: 'Export the whole tree with ratings and usage, as JSON or Markdown (a download)' })
+  async export(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Query() query: ExportQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+    const doc = await this.data.exportConversation(principal, id);
+    const markdown = query.format === 'markdown';
+    void reply.header('content-disposition', `attachment; filename="conversation-${id}.${markdown ? 'md' : 'json'}"`);
+    if (markdown) {
+      void reply.type('text/markdown; charset=utf-8');
+      return toMarkdown(doc);
+    }
+    return {
+      conversation: toConversationResponse(doc.conversation),
+      messages: doc.messages.map(toMessageResponse),
+      feedback: doc.feedback.map(toFeedbackResponse),
+      usage: doc.usage,
+    };
+  }
+
   @Get(':id/tree')
   @TreeResponse()
   @ApiOperation({ summary: 'The whole message tree' })
@@ -140,8 +183,8 @@ export class ConversationsController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { stream: _stream, ...input } = body;
-    return this.respond(principal, req, reply, body, (context) => this.turns.send(principal, id, input, context));
+    const { stream: _stream, resumable: _resumable, ...input } = body;
+    return this.respond(principal, id, req, reply, body, (context) => this.turns.send(principal, id, input, context));
   }
 
   /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
@@ -157,8 +200,44 @@ export class ConversationsController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { stream: _stream, ...options } = body;
-    return this.respond(principal, req, reply, body, (context) => this.turns.regenerate(principal, id, messageId, options, context));
+    const { stream: _stream, resumable: _resumable, ...options } = body;
+    return this.respond(principal, id, req, reply, body, (context) => this.turns.regenerate(principal, id, messageId, options, context));
+  }
+
+  /** The caller's rating of an answer: one per answer, replaced by the next. */
+  @Put(':id/messages/:messageId/feedback')
+  @FeedbackResponse()
+  @ApiOperation({ summary: 'Rate an answer (one rating per answer, replaced by the next)' })
+  async rate(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Param('messageId', uuid) messageId: string, @Body() body: FeedbackDto) {
+    return toFeedbackResponse(await this.feedback.rate(principal, id, messageId, body));
+  }
+
+  /**
+   * Reconnects to a resumable stream (by the answer's id, or the question's): the events after Last-Event-ID, then
+   * the live rest, on any instance; a finished stream replays for GUS_STREAM_REPLAY_SECONDS.
+   */
+  @Get(':id/messages/:messageId/stream')
+  @StreamResponse()
+  @ApiOperation({ summary: 'Reconnect to a resumable stream: the events after Last-Event-ID, then the live rest' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'the id of the last event received; default: from the start' })
+  async resume(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Param('messageId', uuid) messageId: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const lastEventId = headerOf(req, 'last-event-id');
+    if (lastEventId !== undefined && !/^\d{1,9}$/.test(lastEventId)) throw invalid('Last-Event-ID must be the id of an event of this stream');
+    await this.conversations.get(principal, id);
+    const found = await this.streamStore.find(messageId);
+    if (!found || found.owner.userId !== principal.userId || found.owner.conversationId !== id) throw notFound('stream');
+    const events = new TurnEventStream(reply);
+    const gone = new AbortController();
+    reply.raw.on('close', () => gone.abort());
+    events.open();
+    await this.streamStore.read(found.streamId, Number(lastEventId ?? 0), (event) => events.replay(event), gone.signal);
+    events.end();
   }
 
   @Post(':id/fork')
@@ -175,19 +254,26 @@ export class ConversationsController {
    */
   private respond(
     principal: Principal,
+    conversationId: string,
     req: FastifyRequest,
     reply: FastifyReply,
-    body: { stream?: boolean },
+    body: { stream?: boolean; resumable?: boolean },
     run: (context: TurnRequestContext) => Promise<TurnResult>,
   ): Promise<void> {
     const abort = new AbortController();
-    // The client going away (socket closed before the answer is written) interrupts the turn.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
+    const writer = body.stream && body.resumable ? this.streams.create({ userId: principal.userId, conversationId }) : null;
+    // The client going away (socket closed before the answer is written) interrupts the turn; a resumable one
+    // only once the plan's grace period has passed with no reader attached.
+    const settled = onClientGone(reply, abort, writer, (principal.plan.resumableGraceSeconds ?? DEFAULT_RESUMABLE_GRACE_SECONDS) * 1000);
     return this.idempotency.run(
       { userId: principal.userId, key: headerOf(req, 'idempotency-key'), route: `POST ${req.url.split('?')[0]}`, body },
-      () => (body.stream ? this.stream(req, reply, abort.signal, run) : this.json(req, reply, abort.signal, run)),
+      async () => {
+        try {
+          return await (body.stream ? this.stream(req, reply, abort.signal, run, writer) : this.json(req, reply, abort.signal, run));
+        } finally {
+          settled();
+        }
+      },
       (stored) => {
         void reply.header('Idempotent-Replayed', 'true');
         if (!body.stream) {
@@ -210,8 +296,14 @@ export class ConversationsController {
     return { status: 201, body: response };
   }
 
-  private async stream(req: FastifyRequest, reply: FastifyReply, signal: AbortSignal, run: (context: TurnRequestContext) => Promise<TurnResult>): Promise<StoredResponse> {
-    const events = new TurnEventStream(reply);
+  private async stream(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    signal: AbortSignal,
+    run: (context: TurnRequestContext) => Promise<TurnResult>,
+    writer: TurnStreamWriter | null,
+  ): Promise<StoredResponse> {
+    const events = new TurnEventStream(reply, writer ? (event) => writer.record(event) : undefined);
     try {
       const turn = await run({
         signal,
@@ -221,6 +313,7 @@ export class ConversationsController {
           if (!events.started) void reply.header(name, value);
         },
         listener: {
+          answerStarted: (answerId, questionId) => writer?.open(answerId, questionId),
           userMessageStored: (message) => events.send('message.created', toMessageResponse(message)),
           delta: (messageId, delta) => events.send('message.delta', { messageId, delta }),
         },

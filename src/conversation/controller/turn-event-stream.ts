@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { ErrorBody } from '../../../libs/errors/http-error.filter.js';
 import { errorsByCode } from '../../../libs/metrics/metrics.js';
+import type { StreamedEvent } from '../service/turn-stream.store.js';
 
 /**
  * A server-sent event stream on a Fastify reply. The reply is hijacked (written raw, chunk by chunk, each
@@ -18,7 +19,7 @@ export class EventStream {
   /** Sends the status and headers once, before the first event. */
   open(): void {
     const raw = this.reply.raw;
-    if (raw.headersSent) return;
+    if (raw.headersSent || raw.destroyed) return;
     this.reply.hijack();
     for (const [name, value] of Object.entries(this.reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
     raw.statusCode = 200;
@@ -42,11 +43,22 @@ export class EventStream {
 
 type TurnEvent = 'message.created' | 'message.delta' | 'message.completed' | 'error';
 
-/** The events of a streamed turn: message.created, message.delta, message.completed, error. */
+/** The OpenAI-compatible route's events: `data:` lines only (a chunk, or `[DONE]`). */
+const OPENAI_EVENTS = new Set(['chunk', 'done']);
+
+/**
+ * The events of a streamed turn: message.created, message.delta, message.completed, error. Each carries an `id:`,
+ * its number in the stream (1, 2, …): what a client that reconnects gives back as Last-Event-ID. `record` sees every
+ * event as it is sent (a resumable stream keeps them for such a client), whether or not the client is still there.
+ */
 export class TurnEventStream {
   private readonly stream: EventStream;
+  private seq = 0;
 
-  constructor(reply: FastifyReply) {
+  constructor(
+    reply: FastifyReply,
+    private readonly record?: (event: StreamedEvent) => void,
+  ) {
     this.stream = new EventStream(reply);
   }
 
@@ -54,9 +66,20 @@ export class TurnEventStream {
     return this.stream.started;
   }
 
-  send(event: TurnEvent, data: unknown): void {
+  open(): void {
     this.stream.open();
-    this.stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  send(event: TurnEvent, data: unknown): void {
+    const streamed: StreamedEvent = { seq: ++this.seq, event, data: JSON.stringify(data) };
+    this.record?.(streamed);
+    this.replay(streamed);
+  }
+
+  /** Writes an event as it was first sent (its id and data unchanged; OpenAI-style chunks have no event name). */
+  replay(event: StreamedEvent): void {
+    this.stream.open();
+    this.stream.write(OPENAI_EVENTS.has(event.event) ? `id: ${event.seq}\ndata: ${event.data}\n\n` : `id: ${event.seq}\nevent: ${event.event}\ndata: ${event.data}\n\n`);
   }
 
   error(body: ErrorBody): void {
@@ -67,4 +90,67 @@ export class TurnEventStream {
   end(): void {
     this.stream.end();
   }
+}
+
+/**
+ * The OpenAI-compatible route's stream: `data:` chunks ending with `data: [DONE]`, each with an `id:`; `record`
+ * sees each one (a resumable stream keeps them).
+ */
+export class ChunkEventStream {
+  private readonly stream: EventStream;
+  private seq = 0;
+
+  constructor(
+    reply: FastifyReply,
+    private readonly record?: (event: StreamedEvent) => void,
+  ) {
+    this.stream = new EventStream(reply);
+  }
+
+  get started(): boolean {
+    return this.stream.started;
+  }
+
+  open(): void {
+    this.stream.open();
+  }
+
+  chunk(data: unknown): void {
+    this.emit('chunk', JSON.stringify(data));
+  }
+
+  /** `data: [DONE]`, then the end of the response. */
+  done(): void {
+    this.emit('done', '[DONE]');
+    this.stream.end();
+  }
+
+  private emit(event: 'chunk' | 'done', data: string): void {
+    const streamed: StreamedEvent = { seq: ++this.seq, event, data };
+    this.record?.(streamed);
+    this.stream.open();
+    this.stream.write(`id: ${streamed.seq}\ndata: ${data}\n\n`);
+  }
+}
+
+/**
+ * What a client leaving a streamed turn does: a plain stream's turn is interrupted at once; a resumable one's only
+ * once `graceMs` has passed with no reader attached (on any instance), looked at again every `graceMs` while one is.
+ * Returns the function that cancels the wait (the turn ended).
+ */
+export function onClientGone(reply: FastifyReply, abort: AbortController, resumable: { hasReader(): Promise<boolean> } | null, graceMs: number): () => void {
+  let timer: NodeJS.Timeout | null = null;
+  let over = false;
+  reply.raw.on('close', () => {
+    if (reply.raw.writableFinished || over) return;
+    if (!resumable) return abort.abort();
+    const wait = () => {
+      timer = setTimeout(() => void resumable.hasReader().then((reading) => (reading && !over ? wait() : abort.abort())), graceMs);
+    };
+    wait();
+  });
+  return () => {
+    over = true;
+    if (timer) clearTimeout(timer);
+  };
 }

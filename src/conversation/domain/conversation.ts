@@ -22,6 +22,8 @@ export interface Conversation {
   lastMessageAt: Date | null;
   forkedFromConversationId: string | null;
   forkedFromMessageId: string | null;
+  /** Never found by search; deleted soon after its last activity (the plan's retention.temporaryMinutes). */
+  temporary: boolean;
 }
 
 export interface StateChange {

@@ -17,4 +17,5 @@ export class ConversationEntity {
   @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true }) lastMessageAt: Date | null;
   @Column({ name: 'forked_from_conversation_id', type: 'uuid', nullable: true }) forkedFromConversationId: string | null;
   @Column({ name: 'forked_from_message_id', type: 'uuid', nullable: true }) forkedFromMessageId: string | null;
+  @Column({ type: 'boolean' }) temporary: boolean;
 }

@@ -27,11 +27,11 @@ const toConversation = (row: ConversationEntity): Conversation => ({
 
 const FIND_OWNED = statement(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1 AND user_id = $2`);
 
-const INSERT = `INSERT INTO conversations (${CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`;
+const INSERT = `INSERT INTO conversations (${CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
 
 const insertParams = (c: Conversation): unknown[] => [
   c.id, c.userId, c.title, c.model, c.systemPrompt, JSON.stringify(c.metadata), c.state, c.stateChangedAt, c.currentLeafId, c.messageCount,
-  c.createdAt, c.updatedAt, c.lastMessageAt, c.forkedFromConversationId, c.forkedFromMessageId,
+  c.createdAt, c.updatedAt, c.lastMessageAt, c.forkedFromConversationId, c.forkedFromMessageId, c.temporary,
 ];
 
 @Injectable()
@@ -67,6 +67,44 @@ export class ConversationRepository {
 
   async delete(id: string): Promise<void> {
     await this.sql.query(`DELETE FROM conversations WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Erasure: up to `limit` of the user's conversations, with their messages, summaries, state changes and ratings
+   * (ON DELETE CASCADE) and their open questions; returns how many went. Small batches keep each transaction short.
+   */
+  async deleteBatchOfUser(userId: string, limit: number): Promise<number> {
+    const rows = await this.sql.query<{ n: number }>(
+      `WITH picked AS (SELECT id FROM conversations WHERE user_id = $1 LIMIT $2),
+         open AS (DELETE FROM open_questions WHERE conversation_id IN (SELECT id FROM picked)),
+         gone AS (DELETE FROM conversations WHERE id IN (SELECT id FROM picked) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [userId, limit],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Sets a generated title only if the conversation has none, and in the same statement the caller's CTE (its
+   * usage event, written only when the title was set); $1 conversation, $2 title, the CTE's parameters from $3.
+   */
+  async setGeneratedTitle(conversationId: string, title: string, extra: { cte: string; params: unknown[] }): Promise<boolean> {
+    const rows = await this.sql.query<{ n: number }>(
+      `WITH titled AS (UPDATE conversations SET title = $2 WHERE id = $1 AND title IS NULL RETURNING id), ${extra.cte}
+       SELECT count(*)::int AS n FROM titled`,
+      [conversationId, title, ...extra.params],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  /** Every conversation of the user in every state, oldest first, a page at a time (data export). */
+  async pageOfUser(userId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<Conversation[]> {
+    const rows = await this.sql.query<ConversationRow>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+       ORDER BY created_at, id LIMIT $4`,
+      [userId, after?.createdAt ?? null, after?.id ?? null, limit],
+    );
+    return rows.map(fromRow);
   }
 
   /** Most recently updated first; the cursor is (updated_at, id), so pages never skip or repeat. */

@@ -56,6 +56,12 @@ export class IdempotencyRepository {
     await this.db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND completed_at IS NULL`, [userId, key]);
   }
 
+  /** Erasure: every stored request and response of the user. */
+  async deleteForUser(userId: string): Promise<number> {
+    const rows: Array<{ n: number }> = await this.db.query(`WITH gone AS (DELETE FROM idempotency_keys WHERE user_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`, [userId]);
+    return rows[0]?.n ?? 0;
+  }
+
   async deleteExpired(before: Date): Promise<void> {
     await this.db.query(`DELETE FROM idempotency_keys WHERE created_at < $1`, [before]);
   }

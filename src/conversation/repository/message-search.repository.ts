@@ -26,7 +26,7 @@ export const SEARCH_MESSAGES_SQL = `
     FROM (
       SELECT m.id, m.conversation_id, c.title, m.role, m.content, m.created_at, ts_rank_cd(m.content_tsv, query.q, 1) AS rank
       FROM query, messages m JOIN conversations c ON c.id = m.conversation_id
-      WHERE c.user_id = $1 AND m.content_tsv @@ query.q
+      WHERE c.user_id = $1 AND NOT c.temporary AND m.content_tsv @@ query.q
     ) hit
     WHERE $3::real IS NULL OR (hit.rank, hit.created_at, hit.id) < ($3::real, $4::timestamptz, $5::uuid)
     ORDER BY hit.rank DESC, hit.created_at DESC, hit.id DESC
@@ -46,7 +46,7 @@ export const SEARCH_MESSAGES_SQL = `
  * The conversation-list condition for `?q=`: the title matches, or any of the conversation's messages does.
  * For a TypeORM query builder whose conversation alias is `c`; the search text is the named parameter :textSearch.
  */
-export const CONVERSATION_TEXT_MATCH_SQL = `(
+export const CONVERSATION_TEXT_MATCH_SQL = `NOT c.temporary AND (
   c.title_tsv @@ search_query(:textSearch)
   OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content_tsv @@ search_query(:textSearch))
 )`;

@@ -43,6 +43,7 @@ export interface ConversationRow {
   last_message_at: Date | string | null;
   forked_from_conversation_id: string | null;
   forked_from_message_id: string | null;
+  temporary: boolean;
 }
 
 const COLUMNS = [
@@ -52,7 +53,7 @@ const COLUMNS = [
 const MESSAGE_COLUMNS = COLUMNS.join(', ');
 const M_COLUMNS = COLUMNS.map((c) => `m.${c}`).join(', ');
 export const CONVERSATION_COLUMNS =
-  'id, user_id, title, model, system_prompt, metadata, state, state_changed_at, current_leaf_id, message_count, created_at, updated_at, last_message_at, forked_from_conversation_id, forked_from_message_id';
+  'id, user_id, title, model, system_prompt, metadata, state, state_changed_at, current_leaf_id, message_count, created_at, updated_at, last_message_at, forked_from_conversation_id, forked_from_message_id, temporary';
 
 const toMessage = (row: MessageRow): Message => ({
   id: row.id,
@@ -92,6 +93,7 @@ export const toConversation = (row: ConversationRow): Conversation => ({
   lastMessageAt: row.last_message_at ? new Date(row.last_message_at) : null,
   forkedFromConversationId: row.forked_from_conversation_id,
   forkedFromMessageId: row.forked_from_message_id,
+  temporary: row.temporary,
 });
 
 const byDepth = (a: Message, b: Message): number => a.depth - b.depth;

@@ -15,6 +15,7 @@ export interface NewConversation {
   model?: string;
   systemPrompt?: string;
   metadata?: Record<string, unknown>;
+  temporary?: boolean;
 }
 
 export interface ConversationChanges {
@@ -65,6 +66,7 @@ export class ConversationsService {
       lastMessageAt: null,
       forkedFromConversationId: null,
       forkedFromMessageId: null,
+      temporary: input.temporary ?? false,
     };
     await this.conversations.insert(conversation);
     return conversation;

@@ -14,6 +14,7 @@ import { ConversationRepository } from '../repository/conversation.repository.js
 import { AFTER_MESSAGE_PARAMS, MessageRepository } from '../repository/message.repository.js';
 import { ContextBuilder, answerReserve, type TurnPrompt } from './context-builder.service.js';
 import { LEAK_CUT_WARNING, callModel, type TurnUsage } from './model-call.js';
+import { TitleQueue } from './title.worker.js';
 
 export type { TurnUsage };
 
@@ -47,6 +48,8 @@ export interface TurnResult {
 
 /** Receives a turn's progress; the SSE writer implements it, the JSON path ignores it. */
 export interface TurnListener {
+  /** The answer's id is chosen (before the model is called): a resumable stream opens under it. */
+  answerStarted?(answerId: string, questionId: string): void;
   userMessageStored?(message: Message): void;
   delta?(assistantMessageId: string, text: string): void;
 }
@@ -79,6 +82,7 @@ export class SendMessageService {
     private readonly identity: IdentityFacade,
     private readonly moderation: ModerationFacade,
     private readonly usage: UsageFacade,
+    private readonly titles: TitleQueue,
   ) {}
 
   async send(principal: Principal, conversationId: string, input: SendMessageInput, context: TurnRequestContext): Promise<TurnResult> {
@@ -173,6 +177,7 @@ export class SendMessageService {
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
     annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.message_id': assistantId });
+    context.listener?.answerStarted?.(assistantId, question.id);
     const gate = new QuestionGate(result.questionStored, (text) => context.listener?.delta?.(assistantId, text));
     const stop = new AbortController();
     result.questionStored?.catch(() => stop.abort()); // no question, no answer
@@ -260,6 +265,10 @@ export class SendMessageService {
     }
     await this.usage.settleTokens(result.reservation, usage.totalTokens);
     if (event) this.usage.afterCommit(event.id);
+    // The first answered question of an untitled conversation (or its retry after a failed attempt) asks for a title.
+    if (status === 'complete' && conversation.title === null && question.depth <= 1 && principal.plan.titles) {
+      this.titles.request({ conversationId: conversation.id, userId: principal.userId, questionId: question.id, answerId: assistantId, model: model.id });
+    }
     if (failure) throw failure;
     const warnings = [
       ...(context.warnings ?? []),

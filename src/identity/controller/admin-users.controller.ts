@@ -37,7 +37,7 @@ export class AdminUsersController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change the role, plan or status of a user (admin; suspend or lift a suspension)' })
   async update(@Param('id', uuid) id: string, @Body() body: UpdateUserDto) {
-    if (body.role === undefined && body.plan === undefined && body.status === undefined) throw invalid('nothing to change: give role, plan or status');
+    if (body.role === undefined && body.plan === undefined && body.status === undefined && body.legalHold === undefined) throw invalid('nothing to change: give role, plan, status or legalHold');
     return toUserResponse(await this.users.update(id, body));
   }
 

@@ -20,6 +20,7 @@ export class PlanCatalog {
       }
       if (plan.payloadLogging !== undefined && typeof plan.payloadLogging !== 'boolean') throw new Error(`plan "${plan.id}" payloadLogging must be true or false`);
       assertValidModerationSettings(plan);
+      assertValidRetention(plan);
     }
     this.plans = new Map(plans.map((plan) => [plan.id, plan]));
     for (const required of ['guest', 'free']) {
@@ -77,6 +78,18 @@ function assertValidModerationSettings(plan: Plan): void {
   const band = guard.band;
   if (band !== undefined && !(Array.isArray(band) && band.length === 2 && band[0] >= 0 && band[0] < band[1] && band[1] <= 1)) {
     throw new Error(`plan "${plan.id}" guard.band must be [lo, hi] with 0 <= lo < hi <= 1`);
+  }
+}
+
+function assertValidRetention(plan: Plan): void {
+  if (plan.titles !== undefined && typeof plan.titles !== 'boolean') throw new Error(`plan "${plan.id}" titles must be true or false`);
+  const grace = plan.resumableGraceSeconds;
+  if (grace !== undefined && !(typeof grace === 'number' && Number.isFinite(grace) && grace > 0)) throw new Error(`plan "${plan.id}" resumableGraceSeconds must be a positive number`);
+  const retention = plan.retention;
+  if (retention === undefined) return;
+  const positive = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value) && value > 0);
+  if (typeof retention !== 'object' || retention === null || !positive(retention.days) || !positive(retention.temporaryMinutes)) {
+    throw new Error(`plan "${plan.id}" retention needs days and temporaryMinutes as positive numbers (or unset)`);
   }
 }
 

@@ -13,6 +13,8 @@ export interface User {
   role: Role;
   plan: string;
   status: UserStatus;
+  /** Set by an admin: nothing of the user is deleted (retention, erasure) while it holds. */
+  legalHold: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

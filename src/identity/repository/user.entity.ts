@@ -8,6 +8,7 @@ export class UserEntity {
   @Column({ type: 'text' }) role: string;
   @Column({ type: 'text' }) plan: string;
   @Column({ type: 'text' }) status: string;
+  @Column({ name: 'legal_hold', type: 'boolean' }) legalHold: boolean;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -12,6 +12,7 @@ const toUser = (row: UserEntity): User => ({
   role: row.role as Role,
   plan: row.plan,
   status: row.status as UserStatus,
+  legalHold: row.legalHold,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
@@ -92,6 +93,16 @@ export class UserRepository {
       .where('id = :keyId AND user_id = :userId AND revoked_at IS NULL', { keyId, userId })
       .execute();
     return (result.affected ?? 0) > 0;
+  }
+
+  /** Revokes every live key of the user at once. */
+  async revokeAllApiKeys(userId: string, at: Date): Promise<void> {
+    await this.apiKeys.createQueryBuilder().update().set({ revokedAt: at }).where('user_id = :userId AND revoked_at IS NULL', { userId }).execute();
+  }
+
+  /** Removes the account; its API keys go with it (ON DELETE CASCADE), as do conversations not yet erased. */
+  async delete(userId: string): Promise<void> {
+    await this.users.delete({ id: userId });
   }
 
   async countAdmins(): Promise<number> {

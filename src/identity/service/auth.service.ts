@@ -55,7 +55,7 @@ export class AuthService {
   /** A short-lived token for a new guest account (role guest, guest plan). */
   async guest(): Promise<IssuedToken> {
     const now = new Date();
-    const user: User = { id: randomUUID(), email: null, passwordHash: null, role: 'guest', plan: 'guest', status: 'active', createdAt: now, updatedAt: now };
+    const user: User = { id: randomUUID(), email: null, passwordHash: null, role: 'guest', plan: 'guest', status: 'active', legalHold: false, createdAt: now, updatedAt: now };
     await this.users.insert(user);
     return this.issue(user, this.config.guestTtlSeconds);
   }

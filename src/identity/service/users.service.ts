@@ -20,6 +20,7 @@ export interface UserChanges {
   role?: Role;
   plan?: string;
   status?: UserStatus;
+  legalHold?: boolean;
 }
 
 /** The first admin's email when GUS_ADMIN_EMAIL is not set. */
@@ -83,6 +84,7 @@ export class UsersService implements OnApplicationBootstrap {
       role: input.role ?? 'user',
       plan,
       status: 'active',
+      legalHold: false,
       createdAt: now,
       updatedAt: now,
     };
@@ -125,6 +127,26 @@ export class UsersService implements OnApplicationBootstrap {
   /** Revokes a key; every instance stops accepting it at once (see PrincipalCache). */
   async revokeApiKey(userId: string, keyId: string): Promise<void> {
     if (!(await this.users.revokeApiKey(userId, keyId, new Date()))) throw notFound('api key');
+    await this.principals.forgetUser(userId);
+  }
+
+  /**
+   * The first step of erasing a user: the account is suspended and every key revoked, on every instance at once,
+   * so nothing the user sends is accepted while their data is erased. The last admin cannot be erased.
+   */
+  async beginErasure(userId: string): Promise<User> {
+    const user = await this.get(userId);
+    if (user.legalHold) throw new DomainError('CONFLICT', 'the user is under a legal hold: nothing of theirs can be erased until it is lifted');
+    if (user.role === 'admin' && (await this.users.countAdmins()) <= 1) throw new DomainError('CONFLICT', 'the last admin cannot be erased');
+    await this.users.update({ ...user, status: 'suspended', updatedAt: new Date() });
+    await this.users.revokeAllApiKeys(userId, new Date());
+    await this.principals.forgetUser(userId);
+    return user;
+  }
+
+  /** The last step: the account itself (its email and password hash) is deleted; its tokens authenticate no one. */
+  async deleteAccount(userId: string): Promise<void> {
+    await this.users.delete(userId);
     await this.principals.forgetUser(userId);
   }
 

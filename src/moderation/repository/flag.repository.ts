@@ -68,6 +68,15 @@ export class FlagRepository {
     return Number(rows[0]?.weight ?? 0);
   }
 
+  /** Erasure: a user's flags keep their kind, severity and time under a pseudonym; the evidence (what was said) goes. */
+  async eraseEvidence(userId: string, pseudonym: string): Promise<number> {
+    const rows: Array<{ n: number }> = await this.db.query(
+      `WITH erased AS (UPDATE flags SET user_id = $2, conversation_id = NULL, evidence = '{}' WHERE user_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM erased`,
+      [userId, pseudonym],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** Newest first, by (created_at, id) so the cursor is stable. */
   async list(filter: FlagFilter): Promise<Flag[]> {
     const rows: FlagRow[] = await this.db.query(

@@ -2,10 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { FlagRepository, type Flag, type FlagFilter } from '../repository/flag.repository.js';
 
-/** Reading flags for admins, with a stable cursor. */
+/** Reading flags for admins, with a stable cursor; erasing a user's evidence. */
 @Injectable()
 export class FlagsService {
   constructor(private readonly flags: FlagRepository) {}
+
+  /** Erasure of a user: their flags stay counted under a pseudonym, without evidence or conversation. */
+  eraseEvidence(userId: string, pseudonym: string): Promise<number> {
+    return this.flags.eraseEvidence(userId, pseudonym);
+  }
 
   async list(query: Omit<FlagFilter, 'after'> & { cursor?: string }): Promise<{ flags: Flag[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;

@@ -1,6 +1,11 @@
+/** What a model call was for: a turn, or a conversation's generated title (billed, but not a turn). */
+export type UsageKind = 'turn' | 'title';
+
 /** One model call, as billed. Its id is the assistant message's id, so a redelivered event is recognised. */
 export interface UsageEvent {
   id: string;
+  /** Default turn. */
+  kind?: UsageKind;
   userId: string;
   conversationId: string | null;
   model: string;

@@ -19,18 +19,30 @@ const toTotals = (row: TotalsRow | undefined): UsageTotals => {
 
 const SUMS = 'sum(turns) AS turns, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens, sum(cost_micros) AS cost_micros';
 
-const EVENT_COLUMNS = 'id, user_id, conversation_id, model, prompt_tokens, completion_tokens, cost_micros, latency_ms, ttft_ms, occurred_at';
+const EVENT_COLUMNS = 'id, user_id, conversation_id, model, prompt_tokens, completion_tokens, cost_micros, latency_ms, ttft_ms, occurred_at, kind';
 
 /** The ledger row's INSERT, with its parameters numbered from `first` (so that it can join a caller's statement). */
 export function ledgerInsert(first: number): string {
   const p = (i: number, type: string) => `$${first + i}::${type}`;
   return `INSERT INTO usage_events (${EVENT_COLUMNS})
-    VALUES (${p(0, 'uuid')}, ${p(1, 'uuid')}, ${p(2, 'uuid')}, ${p(3, 'text')}, ${p(4, 'int')}, ${p(5, 'int')}, ${p(6, 'bigint')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'timestamptz')})
+    VALUES (${eventValues(first)})
+    ON CONFLICT (id) DO NOTHING`;
+}
+
+function eventValues(first: number): string {
+  const p = (i: number, type: string) => `$${first + i}::${type}`;
+  return `${p(0, 'uuid')}, ${p(1, 'uuid')}, ${p(2, 'uuid')}, ${p(3, 'text')}, ${p(4, 'int')}, ${p(5, 'int')}, ${p(6, 'bigint')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'timestamptz')}, ${p(10, 'text')}`;
+}
+
+/** The same row, written only when the caller's CTE `from` returned a row (e.g. the title it set was still unset). */
+export function ledgerInsertIf(first: number, from: string): string {
+  return `INSERT INTO usage_events (${EVENT_COLUMNS})
+    SELECT ${eventValues(first)} WHERE EXISTS (SELECT 1 FROM ${from})
     ON CONFLICT (id) DO NOTHING`;
 }
 
 export const ledgerParams = (event: UsageEvent): unknown[] => [
-  event.id, event.userId, event.conversationId, event.model, event.promptTokens, event.completionTokens, event.costMicros, event.latencyMs, event.ttftMs, event.occurredAt,
+  event.id, event.userId, event.conversationId, event.model, event.promptTokens, event.completionTokens, event.costMicros, event.latencyMs, event.ttftMs, event.occurredAt, event.kind ?? 'turn',
 ];
 
 const INSERT_EVENT = statement(ledgerInsert(1));
@@ -43,17 +55,17 @@ const APPLY_PENDING = statement(`
   ),
   event AS (
     UPDATE usage_events e SET applied_at = now() FROM picked WHERE e.id = picked.id
-    RETURNING e.user_id, e.conversation_id, e.model, e.prompt_tokens, e.completion_tokens, e.cost_micros, (e.occurred_at AT TIME ZONE 'UTC')::date AS day
+    RETURNING e.kind, e.user_id, e.conversation_id, e.model, e.prompt_tokens, e.completion_tokens, e.cost_micros, (e.occurred_at AT TIME ZONE 'UTC')::date AS day
   ),
   daily AS (
     INSERT INTO usage_daily_totals AS t (day, user_id, model, turns, prompt_tokens, completion_tokens, cost_micros)
-    SELECT day, user_id, model, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost_micros) FROM event GROUP BY day, user_id, model
+    SELECT day, user_id, model, count(*) FILTER (WHERE kind = 'turn'), sum(prompt_tokens), sum(completion_tokens), sum(cost_micros) FROM event GROUP BY day, user_id, model
     ON CONFLICT (user_id, day, model) DO UPDATE SET turns = t.turns + EXCLUDED.turns, prompt_tokens = t.prompt_tokens + EXCLUDED.prompt_tokens,
       completion_tokens = t.completion_tokens + EXCLUDED.completion_tokens, cost_micros = t.cost_micros + EXCLUDED.cost_micros
   ),
   per_conversation AS (
     INSERT INTO usage_conversation_totals AS t (conversation_id, user_id, turns, prompt_tokens, completion_tokens, cost_micros)
-    SELECT conversation_id, user_id, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost_micros) FROM event WHERE conversation_id IS NOT NULL GROUP BY conversation_id, user_id
+    SELECT conversation_id, user_id, count(*) FILTER (WHERE kind = 'turn'), sum(prompt_tokens), sum(completion_tokens), sum(cost_micros) FROM event WHERE conversation_id IS NOT NULL GROUP BY conversation_id, user_id
     ON CONFLICT (conversation_id) DO UPDATE SET turns = t.turns + EXCLUDED.turns, prompt_tokens = t.prompt_tokens + EXCLUDED.prompt_tokens,
       completion_tokens = t.completion_tokens + EXCLUDED.completion_tokens, cost_micros = t.cost_micros + EXCLUDED.cost_micros
   )
@@ -128,6 +140,19 @@ export class UsageRepository {
       [eventIds],
     );
     return new Map(rows.map((row) => [row.id, { appliedAt: row.applied_at ? new Date(row.applied_at) : null, costMicros: Number(row.cost_micros) }]));
+  }
+
+  /**
+   * Erasure: the user's ledger rows and totals move to a pseudonym (a fresh id linked to no account), so billing
+   * sums stay right and nothing in them leads back to the person. One transaction.
+   */
+  async anonymiseUser(userId: string, pseudonym: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const events = await tx.query<{ n: number }>(`WITH moved AS (UPDATE usage_events SET user_id = $2 WHERE user_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM moved`, [userId, pseudonym]);
+      await tx.query(`UPDATE usage_daily_totals SET user_id = $2 WHERE user_id = $1`, [userId, pseudonym]);
+      await tx.query(`UPDATE usage_conversation_totals SET user_id = $2 WHERE user_id = $1`, [userId, pseudonym]);
+      return events[0]?.n ?? 0;
+    });
   }
 
   /** Tokens a user has used since `since`, from the ledger itself (events not yet in the totals included). */

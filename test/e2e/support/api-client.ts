@@ -45,7 +45,8 @@ export class ApiClient {
     });
     const text = await res.text();
     let parsed: unknown = text;
-    if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    const type = res.headers.get('content-type') ?? '';
+    if (type.includes('json') && !type.includes('ndjson') && text) parsed = JSON.parse(text);
     return { status: res.status, headers: res.headers, body: parsed as T };
   }
 

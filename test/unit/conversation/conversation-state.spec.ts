@@ -4,7 +4,7 @@ import { DomainError } from '../../../libs/errors/domain-error.js';
 const conversation = (state: Conversation['state']): Conversation => ({
   id: 'c', userId: 'u', title: null, model: null, systemPrompt: null, metadata: {}, state, stateChangedAt: new Date(0),
   currentLeafId: null, messageCount: 0, createdAt: new Date(0), updatedAt: new Date(0), lastMessageAt: null,
-  forkedFromConversationId: null, forkedFromMessageId: null,
+  forkedFromConversationId: null, forkedFromMessageId: null, temporary: false,
 });
 
 describe('conversation states', () => {

@@ -3,6 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { QueryInt } from '../../../../libs/http/query-int.js';
 import { CONVERSATION_STATES, REQUESTABLE_STATES, type Conversation, type ConversationState, type RequestableState } from '../../domain/conversation.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../domain/conversation-export.js';
+import { MAX_COMMENT_CHARS, MAX_REASON_CHARS, RATINGS, type Feedback, type Rating } from '../../domain/feedback.js';
 import type { Message } from '../../domain/message.js';
 import { IsConversationMetadata } from './metadata.validator.js';
 
@@ -14,6 +16,10 @@ export class CreateConversationDto {
   @IsOptional()
   @IsConversationMetadata()
   metadata?: Record<string, unknown>;
+  @ApiPropertyOptional({ default: false, description: 'never found by search; deleted soon after its last activity (the plan decides how soon)' })
+  @IsOptional()
+  @IsBoolean()
+  temporary?: boolean;
 }
 
 export class UpdateConversationDto {
@@ -39,6 +45,10 @@ export class ListConversationsQuery {
 export class TurnOptionsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) model?: string;
   @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() stream?: boolean;
+  @ApiPropertyOptional({ default: false, description: 'with stream: the answer goes on when the client leaves (the plan\'s grace period) and can be reconnected to' })
+  @IsOptional()
+  @IsBoolean()
+  resumable?: boolean;
   @ApiPropertyOptional({ description: 'the request layer of the system prompt (after global, model, plan and conversation)' })
   @IsOptional()
   @IsString()
@@ -62,6 +72,28 @@ export class RegenerateDto extends TurnOptionsDto {}
 
 export class ForkDto {
   @ApiProperty({ description: 'the last message the fork keeps (the path root → it is copied)' }) @IsUUID() messageId: string;
+}
+
+export class FeedbackDto {
+  @ApiProperty({ enum: RATINGS }) @IsIn(RATINGS) rating: Rating;
+  @ApiPropertyOptional({ maxLength: MAX_REASON_CHARS, example: 'inaccurate' }) @IsOptional() @IsString() @Length(1, MAX_REASON_CHARS) reason?: string;
+  @ApiPropertyOptional({ maxLength: MAX_COMMENT_CHARS }) @IsOptional() @IsString() @Length(1, MAX_COMMENT_CHARS) comment?: string;
+}
+
+export function toFeedbackResponse(feedback: Feedback) {
+  return {
+    messageId: feedback.messageId,
+    conversationId: feedback.conversationId,
+    rating: feedback.rating,
+    reason: feedback.reason,
+    comment: feedback.comment,
+    createdAt: feedback.createdAt.toISOString(),
+    updatedAt: feedback.updatedAt.toISOString(),
+  };
+}
+
+export class ExportQuery {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json' }) @IsOptional() @IsIn(EXPORT_FORMATS) format?: ExportFormat;
 }
 
 export class BranchQuery {
@@ -90,6 +122,7 @@ export function toConversationResponse(conversation: Conversation) {
     forkedFrom: conversation.forkedFromConversationId
       ? { conversationId: conversation.forkedFromConversationId, messageId: conversation.forkedFromMessageId }
       : null,
+    temporary: conversation.temporary,
   };
 }
 

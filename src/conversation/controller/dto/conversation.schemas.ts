@@ -118,3 +118,35 @@ export const TurnResponse = () =>
   );
 
 export const DeletedResponse = () => ApiResponse({ status: 204, description: 'deleted' });
+
+export const FeedbackResponse = () =>
+  ApiResponse({
+    status: 200,
+    description: 'the rating as stored (one per answer, replaced by the next)',
+    schema: {
+      type: 'object',
+      properties: { messageId: id, conversationId: id, rating: { type: 'string' }, reason: nullable({ type: 'string' }), comment: nullable({ type: 'string' }), createdAt: time, updatedAt: time },
+    },
+  });
+
+export const ExportResponse = () =>
+  ApiResponse({
+    status: 200,
+    description: 'a download: JSON by default, Markdown with format=markdown',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          properties: {
+            conversation: CONVERSATION_SCHEMA,
+            messages: { type: 'array', items: MESSAGE_SCHEMA },
+            feedback: { type: 'array', items: { type: 'object', additionalProperties: true } },
+            usage: { type: 'object', additionalProperties: true },
+          },
+        },
+      },
+      'text/markdown': { schema: { type: 'string' } },
+    },
+  });
+
+export const StreamResponse = () => ApiResponse({ status: 200, description: 'the events after Last-Event-ID, then the live rest', content: SSE });

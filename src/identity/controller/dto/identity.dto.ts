@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, Length, Max, Min, MaxLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, Max, Min, MaxLength } from 'class-validator';
 import { QueryInt } from '../../../../libs/http/query-int.js';
 import type { User } from '../../domain/user.js';
 import { ROLES, USER_STATUSES, type Role, type UserStatus } from '../../domain/user.js';
@@ -23,6 +23,7 @@ export class UpdateUserDto {
   @IsOptional()
   @IsIn(USER_STATUSES)
   status?: UserStatus;
+  @ApiPropertyOptional({ description: 'a legal hold: while true, retention and erasure delete nothing of the user' }) @IsOptional() @IsBoolean() legalHold?: boolean;
 }
 
 export class ListUsersQuery {
@@ -44,6 +45,7 @@ export function toUserResponse(user: User) {
     role: user.role,
     plan: user.plan,
     status: user.status,
+    legalHold: user.legalHold,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

@@ -1,0 +1,34 @@
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, Max, Min } from 'class-validator';
+import { Roles } from '../../../libs/auth/auth.decorators.js';
+import { QueryInt } from '../../../libs/http/query-int.js';
+import type { RetentionRun } from '../domain/retention.js';
+import { RetentionService } from '../service/retention.service.js';
+
+class RunsQuery {
+  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @QueryInt() @Min(1) @Max(100) limit?: number;
+}
+
+const toRunResponse = (run: RetentionRun) => ({ ...run, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null });
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('v1/admin/retention/runs')
+export class AdminRetentionController {
+  constructor(private readonly retention: RetentionService) {}
+
+  /** The latest retention runs, newest first: when, how many conversations each deleted, and how it ended. */
+  @Get()
+  async list(@Query() query: RunsQuery) {
+    return { data: (await this.retention.recentRuns(query.limit ?? 20)).map(toRunResponse) };
+  }
+
+  /** Runs retention now (besides the schedule) and answers the run. */
+  @Post()
+  @HttpCode(201)
+  async run() {
+    return toRunResponse(await this.retention.run());
+  }
+}
