@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { FeedbackService } from '../service/feedback.service.js';
@@ -20,6 +20,7 @@ export class AdminAnalyticsController {
 
   /** Per UTC day and model: turns, active users, tokens, cost, error and interruption rates, latency and TTFT percentiles, ratings, flags. */
   @Get()
+  @ApiOperation({ summary: 'Feedback and usage analytics (admin)' })
   report(@Query() query: AnalyticsQuery) {
     return this.feedback.report(query);
   }
