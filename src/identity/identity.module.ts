@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../../libs/config/app-config.js';
 import { UsageModule } from '../usage/usage.module.js';
+import { AdminPlansController } from './controller/admin-plans.controller.js';
 import { AdminUsersController } from './controller/admin-users.controller.js';
 import { AuthController } from './controller/auth.controller.js';
 import { MeController } from './controller/me.controller.js';
@@ -29,7 +30,7 @@ import { UsersService } from './service/users.service.js';
     }),
     UsageModule,
   ],
-  controllers: [AuthController, MeController, AdminUsersController],
+  controllers: [AuthController, MeController, AdminUsersController, AdminPlansController],
   providers: [
     planCatalogProvider,
     UserRepository,

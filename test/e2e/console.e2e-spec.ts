@@ -118,6 +118,8 @@ describe('the web console at / (headless Chromium)', () => {
     // No Admin link for a user, and the API refuses them the admin routes whatever the page shows.
     await expect(userPage.getByRole('link', { name: 'Admin' }).count()).resolves.toBe(0);
     expect((await user.get('/v1/admin/usage')).status).toBe(403);
+    expect((await user.get('/v1/admin/plans')).status).toBe(403);
+    expect((await user.get('/v1/admin/analytics')).status).toBe(403);
     await userPage.goto(`${gus.url}/#/admin`);
     await userPage.getByRole('heading', { name: 'Admins only' }).waitFor();
     expect(weights.loginPageFirstLoadBytes).toBeLessThan(40_000);
@@ -267,27 +269,49 @@ describe('the web console at / (headless Chromium)', () => {
     const page = await newPage();
     await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
     await page.getByRole('link', { name: 'Admin' }).click();
-    // Usage is billed by a background job: show again until the chart has it.
-    const byModel = page.getByTestId('usage-by-model');
-    await eventually(async () => {
+    // The plans an admin may assign, from the catalogue (config/plans.json), with their tiers and limits.
+    const plans = await admin.get('/v1/admin/plans');
+    expect(plans.status).toBe(200);
+    const planIds = plans.body.data.map((p: any) => p.id);
+    expect(planIds).toEqual(expect.arrayContaining(['guest', 'free', 'pro']));
+    expect(plans.body.data.find((p: any) => p.id === 'pro')).toMatchObject({ modelTiers: ['standard', 'premium'], rateLimits: { perMinute: expect.any(Number) } });
+    expect((await api.get('/docs-json')).body.paths['/v1/admin/plans'].get).toMatchObject({ tags: ['admin'], security: [{ bearer: [] }] });
+    // Analytics read the stored answers; the stopped stream's answer is stored as its stream ends: look again until all are.
+    const today = new Date().toISOString().slice(0, 10);
+    const sum = (rows: any[], pick: (row: any) => number) => rows.reduce((total, row) => total + pick(row), 0);
+    const byPlanRows = page.getByTestId('usage-plans').locator('tbody tr');
+    const planTurns = (id: string) => page.getByTestId('usage-plans').locator('tbody tr', { has: page.locator('th', { hasText: new RegExp(`^${id}$`) }) }).locator('td').first().textContent();
+    const freeTurns = await eventually(async () => {
       await page.getByRole('button', { name: 'Show' }).click();
-      await byModel.locator('canvas').waitFor({ timeout: 2000 });
-      await expect(page.locator('table', { hasText: 'By model' }).locator('tbody tr', { hasText: 'llama3.2:1b' }).count()).resolves.toBe(1);
-      const row = await page.locator('table', { hasText: 'By model' }).locator('tbody tr', { hasText: 'llama3.2:1b' }).locator('td').allTextContents();
-      expect(Number(row[0])).toBeGreaterThanOrEqual(5); // turns: the streamed, regenerated, edited, owls and flagged ones (and the stopped one)
+      await page.getByTestId('usage-by-model').locator('canvas').waitFor({ timeout: 2000 });
+      // The by-plan table: each plan with as many turns as the analytics count for it (the user's plan, free, has them all).
+      for (const id of planIds) {
+        const expected = sum((await admin.get(`/v1/admin/analytics?plan=${id}`)).body.data, (row) => row.turns);
+        expect([id, Number((await planTurns(id))!.replace(/,/g, ''))]).toEqual([id, expected]);
+      }
+      return Number((await planTurns('free'))!.replace(/,/g, ''));
     }, 15_000);
-    await expect(byModel.locator('.u-legend').textContent()).resolves.toContain('llama3.2:1b');
+    expect(freeTurns).toBeGreaterThanOrEqual(5); // the streamed, regenerated, edited, owls and flagged ones (and the stopped one)
+    await expect(byPlanRows.locator('th').allTextContents()).resolves.toEqual(planIds);
+    const modelRow = await page.getByTestId('usage-models').locator('tbody tr', { hasText: 'llama3.2:1b' }).locator('td').allTextContents();
+    expect(Number(modelRow[0])).toBeGreaterThanOrEqual(freeTurns);
+    await expect(page.getByTestId('usage-by-model').locator('.u-legend').textContent()).resolves.toContain('llama3.2:1b');
     await expect(page.getByTestId('usage-by-plan').locator('.u-legend').textContent()).resolves.toContain('free');
     weights.adminUsageBytes = await transferred(page);
     await expectAccessible(page);
     await shot(page, '4-admin-usage');
 
+    // Latency and TTFT percentiles by model, per UTC day, as GET /v1/admin/analytics reports them.
     await page.getByRole('link', { name: 'Latency' }).click();
-    const latency = page.getByTestId('latency').locator('tbody tr', { hasText: 'llama3.2:1b' });
+    const latency = page.getByTestId('latency').locator('tbody tr', { hasText: 'llama3.2:1b' }).filter({ hasText: today });
     await latency.waitFor();
     const cells = await latency.locator('td').allTextContents();
-    expect(Number(cells[0])).toBeGreaterThanOrEqual(5);
-    expect(cells[1]).toMatch(/^\d+ ms$/);
+    const reported = (await admin.get(`/v1/admin/analytics?from=${today}&to=${today}&model=llama3.2:1b`)).body.data[0];
+    expect(cells[0]).toBe(today);
+    expect(Number(cells[1])).toBe(reported.turns);
+    expect(cells.slice(2, 6)).toEqual([reported.latencyMs.p50, reported.latencyMs.p95, reported.ttftMs.p50, reported.ttftMs.p95].map((v: number) => `${Math.round(v).toLocaleString('en-US')} ms`));
+    await expect(page.getByTestId('latency-p95').locator('.u-legend').textContent()).resolves.toContain('llama3.2:1b');
+    await expectAccessible(page);
     await shot(page, '5-admin-latency');
 
     await page.getByRole('link', { name: 'Flags' }).click();
@@ -313,6 +337,10 @@ describe('the web console at / (headless Chromium)', () => {
     await page.getByRole('link', { name: 'Queue health' }).click();
     await page.getByText('Readiness: ok').waitFor();
     await expect(page.getByTestId('queue').locator('tbody tr').count()).resolves.toBeGreaterThan(0);
+    // A link to the queue dashboard when gus serves one at /admin/queues, the hint otherwise.
+    const dashboard = (await api.get('/admin/queues')).status !== 404;
+    await expect(page.getByTestId('queue-dashboard').count()).resolves.toBe(dashboard ? 1 : 0);
+    await expect(page.getByTestId('no-queue-dashboard').count()).resolves.toBe(dashboard ? 0 : 1);
     await shot(page, '8-admin-queue');
   });
 
@@ -326,8 +354,11 @@ describe('the web console at / (headless Chromium)', () => {
     await form.getByRole('button', { name: 'Create user' }).click();
     const row = page.getByTestId('users').locator(`tr[data-email="${email}"]`);
     await row.waitFor();
-    await row.getByLabel(`Plan of ${email}`).fill('pro');
-    await row.getByLabel(`Plan of ${email}`).press('Tab');
+    // The plan is chosen from the catalogue (GET /v1/admin/plans), not typed.
+    const planIds = (await admin.get('/v1/admin/plans')).body.data.map((p: any) => p.id);
+    await expect(row.getByLabel(`Plan of ${email}`).locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).resolves.toEqual(planIds);
+    await expect(row.getByLabel(`Plan of ${email}`).inputValue()).resolves.toBe('free');
+    await row.getByLabel(`Plan of ${email}`).selectOption('pro');
     const carolId = await eventually(async () => {
       const found = (await admin.get('/v1/admin/users?limit=100')).body.data.find((u: any) => u.email === email);
       expect(found.plan).toBe('pro');

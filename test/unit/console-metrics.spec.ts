@@ -1,7 +1,7 @@
 // @ts-expect-error: a plain ES module of the web console (web/console), without types
-import { histogramQuantile, parseMetrics } from '../../web/console/metrics.js';
+import { parseMetrics } from '../../web/console/metrics.js';
 
-describe('web console: Prometheus text and histogram quantiles', () => {
+describe('web console: Prometheus text (the queue job counts)', () => {
   it('parses samples with and without labels, escaped quotes included', () => {
     const text = [
       '# HELP gus_model_call_duration_seconds Model calls',
@@ -16,20 +16,5 @@ describe('web console: Prometheus text and histogram quantiles', () => {
       { name: 'gus_model_call_duration_seconds_bucket', labels: { le: '+Inf', model: 'a "quoted" model', outcome: 'ok' }, value: 4 },
       { name: 'process_uptime_seconds', labels: {}, value: 12.5 },
     ]);
-  });
-
-  it('interpolates inside the bucket holding the rank, as Prometheus does', () => {
-    const buckets = [
-      [0.1, 0],
-      [0.5, 50],
-      [1, 100],
-      [Infinity, 100],
-    ];
-    expect(histogramQuantile(0.5, buckets)).toBeCloseTo(0.5);
-    expect(histogramQuantile(0.25, buckets)).toBeCloseTo(0.3);
-    expect(histogramQuantile(0.99, buckets)).toBeCloseTo(0.99);
-    expect(histogramQuantile(0.5, [[Infinity, 0]])).toBeNull();
-    // Past the last finite bound: that bound is the estimate.
-    expect(histogramQuantile(0.9, [[1, 1], [Infinity, 10]])).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { api, query } from './api.js';
 import { describeError } from './app.js';
 import { field, fill, fmt, h } from './dom.js';
-import { histogramQuantile, parseMetrics } from './metrics.js';
+import { parseMetrics } from './metrics.js';
 
 const SECTIONS = { usage: 'Usage', latency: 'Latency', users: 'Users', flags: 'Flags', trace: 'Audit trace', queue: 'Queue health' };
 const COLORS = ['#1d4ed8', '#b91c1c', '#047857', '#7c3aed', '#b45309', '#0e7490', '#be185d', '#4d7c0f'];
@@ -38,6 +38,7 @@ function loadUPlot() {
 
 const METRICS = { totalTokens: 'tokens', costMicros: 'cost (USD)', turns: 'turns' };
 const metricValue = (totals, metric) => (metric === 'costMicros' ? totals.costMicros / 1e6 : totals[metric]);
+const SUMMED = ['turns', 'promptTokens', 'completionTokens', 'totalTokens', 'costMicros'];
 
 function days(from, to) {
   const result = [];
@@ -45,96 +46,96 @@ function days(from, to) {
   return result;
 }
 
-async function usage(body) {
+/** A From / To / extra-fields form that calls draw on submit; the range defaults to the last `span` days. */
+function rangeForm(span, extra = []) {
   const to = h('input', { type: 'date', value: new Date().toISOString().slice(0, 10) });
-  const from = h('input', { type: 'date', value: new Date(Date.now() - 13 * DAY).toISOString().slice(0, 10) });
+  const from = h('input', { type: 'date', value: new Date(Date.now() - (span - 1) * DAY).toISOString().slice(0, 10) });
+  const form = h('form', { class: 'row filters' }, field('From', from), field('To', to), extra, h('button', { type: 'submit' }, 'Show'));
+  return { form, range: () => ({ from: from.value, to: to.value }) };
+}
+
+/** Analytics rows (per UTC day and model) summed by `key(row)`: totals and per-day sums. */
+function sumBy(rows, key) {
+  const groups = new Map();
+  for (const row of rows) {
+    const group = groups.get(key(row)) ?? { totals: Object.fromEntries(SUMMED.map((k) => [k, 0])), byDay: new Map() };
+    const day = group.byDay.get(row.day) ?? Object.fromEntries(SUMMED.map((k) => [k, 0]));
+    for (const k of SUMMED) {
+      group.totals[k] += row[k];
+      day[k] += row[k];
+    }
+    group.byDay.set(row.day, day);
+    groups.set(key(row), group);
+  }
+  return groups;
+}
+
+/** The plans an admin may assign, cached for the page's life (the catalogue changes only with a restart). */
+let plansLoaded = null;
+const loadPlans = () => (plansLoaded ??= api('GET', '/v1/admin/plans').then((r) => r.data, (error) => ((plansLoaded = null), Promise.reject(error))));
+
+async function usage(body) {
   const metric = h('select', null, Object.entries(METRICS).map(([key, label]) => h('option', { value: key }, label)));
+  const { form, range } = rangeForm(14, field('Measure', metric));
+  form.addEventListener('submit', (event) => (event.preventDefault(), void draw()));
   const out = h('div');
-  const form = h(
-    'form',
-    { class: 'row filters', onsubmit: (event) => (event.preventDefault(), void draw()) },
-    field('From', from),
-    field('To', to),
-    field('Measure', metric),
-    h('button', { type: 'submit' }, 'Show'),
-  );
   body.append(h('h1', null, 'Usage'), form, out);
   const draw = async () => {
     fill(out, h('p', { class: 'muted' }, 'Loading…'));
-    const range = { from: from.value, to: to.value };
-    const [all, uPlot, userIndex] = await Promise.all([api('GET', `/v1/admin/usage${query(range)}`), loadUPlot(), allUsers()]);
+    // From GET /v1/admin/analytics: the stored answers of every instance, per UTC day and model; by plan, one call per plan.
+    const [all, plans, uPlot] = await Promise.all([api('GET', `/v1/admin/analytics${query(range())}`), loadPlans(), loadUPlot()]);
+    const perPlan = await Promise.all(plans.map((plan) => api('GET', `/v1/admin/analytics${query({ ...range(), plan: plan.id })}`)));
     const axis = days(all.from, all.to);
-    // The API gives usage by day for one model or one user at a time: one call per model, and per user for plans.
-    const models = all.byModel.slice(0, COLORS.length);
-    const perModel = await Promise.all(models.map((m) => api('GET', `/v1/admin/usage${query({ ...range, model: m.model })}`)));
-    const heavy = [...all.byUser].sort((a, b) => b.totalTokens - a.totalTokens).slice(0, 25);
-    const perUser = await Promise.all(heavy.map((u) => api('GET', `/v1/admin/usage${query({ ...range, userId: u.userId })}`)));
-    const byPlan = new Map();
-    heavy.forEach((u, i) => {
-      const plan = userIndex.get(u.userId)?.plan ?? 'unknown';
-      const series = byPlan.get(plan) ?? { totals: { turns: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costMicros: 0 }, byDay: new Map() };
-      for (const key of Object.keys(series.totals)) series.totals[key] += u[key];
-      for (const day of perUser[i].byDay) {
-        const sum = series.byDay.get(day.day) ?? { turns: 0, totalTokens: 0, costMicros: 0 };
-        sum.turns += day.turns;
-        sum.totalTokens += day.totalTokens;
-        sum.costMicros += day.costMicros;
-        series.byDay.set(day.day, sum);
-      }
-      byPlan.set(plan, series);
-    });
-    const m = metric.value;
     const x = axis.map((day) => Date.parse(day) / 1000);
-    const modelSeries = perModel.map((report) => {
-      const values = new Map(report.byDay.map((d) => [d.day, metricValue(d, m)]));
-      return axis.map((day) => values.get(day) ?? 0);
-    });
-    const plans = [...byPlan.keys()].slice(0, COLORS.length);
-    const planSeries = plans.map((plan) => axis.map((day) => {
-      const sum = byPlan.get(plan).byDay.get(day);
-      return sum ? metricValue(sum, m) : 0;
-    }));
+    const m = metric.value;
+    const series = (groups) => [...groups.values()].slice(0, COLORS.length).map((g) => axis.map((day) => (g.byDay.has(day) ? metricValue(g.byDay.get(day), m) : 0)));
+    const byModel = sumBy(all.data.filter((row) => row.turns > 0), (row) => row.model ?? '(none)');
+    const byPlan = new Map(plans.map((plan, i) => [plan.id, sumBy(perPlan[i].data, () => plan.id).get(plan.id) ?? { totals: Object.fromEntries(SUMMED.map((k) => [k, 0])), byDay: new Map() }]));
+    const used = new Map([...byPlan].filter(([, g]) => g.totals.turns > 0));
+    const total = sumBy(all.data, () => 'all').get('all')?.totals ?? Object.fromEntries(SUMMED.map((k) => [k, 0]));
     const modelChart = h('figure', { class: 'chart', 'data-testid': 'usage-by-model' }, h('figcaption', null, `${METRICS[m]} per day by model`));
-    const planChart = h('figure', { class: 'chart', 'data-testid': 'usage-by-plan' }, h('figcaption', null, `${METRICS[m]} per day by plan${all.byUser.length > heavy.length ? ` (the ${heavy.length} heaviest users)` : ''}`));
+    const planChart = h('figure', { class: 'chart', 'data-testid': 'usage-by-plan' }, h('figcaption', null, `${METRICS[m]} per day by plan (the users' plan now)`));
     fill(
       out,
-      h('p', { class: 'totals' }, `Total ${all.from} – ${all.to}: ${fmt.int(all.totals.turns)} turns, ${fmt.int(all.totals.totalTokens)} tokens, ${fmt.cost(all.totals.costMicros)}`),
+      h('p', { class: 'totals' }, `Total ${all.from} – ${all.to}: ${fmt.int(total.turns)} turns, ${fmt.int(total.totalTokens)} tokens, ${fmt.cost(total.costMicros)}`),
+      h('p', { class: 'muted small' }, 'Counted from the stored answers of every instance (failed and stopped ones too); the billing ledger is GET /v1/admin/usage.'),
       h('div', { class: 'charts' }, modelChart, planChart),
-      totalsTable('By model', 'Model', all.byModel.map((row) => [row.model, row])),
-      totalsTable('By plan', 'Plan', [...byPlan].map(([plan, s]) => [plan, s.totals])),
+      totalsTable('By model', 'Model', [...byModel].map(([model, g]) => [model, g.totals]), 'usage-models'),
+      totalsTable('By plan', 'Plan', [...byPlan].map(([plan, g]) => [plan, g.totals]), 'usage-plans'),
     );
     // Two charts a row: half the width less the gap, the figure's padding and border.
     const width = Math.max(300, Math.floor((out.clientWidth - 16) / 2) - 24);
-    chart(uPlot, modelChart, x, models.map((row) => row.model), modelSeries, width);
-    chart(uPlot, planChart, x, plans, planSeries, width);
+    chart(uPlot, modelChart, x, [...byModel.keys()].slice(0, COLORS.length), series(byModel), width);
+    chart(uPlot, planChart, x, [...used.keys()].slice(0, COLORS.length), series(used), width);
   };
   await draw();
 }
 
-function chart(uPlot, figure, x, labels, series, width) {
+function chart(uPlot, figure, x, labels, series, width, empty = 'No usage in this range.', format = undefined) {
   if (labels.length === 0) {
-    figure.append(h('p', { class: 'muted' }, 'No usage in this range.'));
+    figure.append(h('p', { class: 'muted' }, empty));
     return;
   }
   const opts = {
     width,
     height: 240,
     scales: { x: { time: true } },
-    series: [{ label: 'day', value: (_, t) => (t === null ? '–' : new Date(t * 1000).toISOString().slice(0, 10)) }, ...labels.map((label, i) => ({ label, stroke: COLORS[i], width: 2, points: { show: true } }))],
+    series: [{ label: 'day', value: (_, t) => (t === null ? '–' : new Date(t * 1000).toISOString().slice(0, 10)) }, ...labels.map((label, i) => ({ label, stroke: COLORS[i], width: 2, points: { show: true }, ...(format ? { value: (_, v) => format(v) } : {}) }))],
     axes: [{}, { size: 60 }],
   };
   new uPlot(opts, [x, ...series], figure);
 }
 
-function totalsTable(caption, keyLabel, rows) {
+function totalsTable(caption, keyLabel, rows, testId) {
   return h(
     'table',
-    null,
+    { 'data-testid': testId },
     h('caption', null, caption),
     h('thead', null, h('tr', null, [keyLabel, 'Turns', 'Prompt tokens', 'Completion tokens', 'Total tokens', 'Cost'].map((t) => h('th', { scope: 'col' }, t)))),
     h(
       'tbody',
       null,
+      rows.length === 0 ? h('tr', null, h('td', { colspan: 6 }, 'No usage in this range.')) : null,
       rows.map(([key, t]) => h('tr', null, h('th', { scope: 'row' }, key), h('td', null, fmt.int(t.turns)), h('td', null, fmt.int(t.promptTokens)), h('td', null, fmt.int(t.completionTokens)), h('td', null, fmt.int(t.totalTokens)), h('td', null, fmt.cost(t.costMicros)))),
     ),
   );
@@ -153,51 +154,53 @@ async function allUsers() {
   return users;
 }
 
-// ---- latency (from the Prometheus histograms of /metrics: no /v1 route reports percentiles) -----------------
-
-async function metricsText() {
-  const response = await fetch('/metrics', { credentials: 'omit' });
-  if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
-  return parseMetrics(await response.text());
-}
+// ---- latency (GET /v1/admin/analytics: observed percentiles per UTC day and model, over every instance) -------
 
 async function latency(body) {
-  const samples = await metricsText();
-  const rows = new Map();
-  for (const [metric, key] of [['gus_model_call_duration_seconds', 'call'], ['gus_model_time_to_first_token_seconds', 'ttft']]) {
-    const byModel = new Map();
-    for (const s of samples) {
-      if (s.name !== `${metric}_bucket` || s.labels.model === undefined) continue;
-      const buckets = byModel.get(s.labels.model) ?? new Map();
-      buckets.set(s.labels.le, (buckets.get(s.labels.le) ?? 0) + s.value); // summed over outcomes
-      byModel.set(s.labels.model, buckets);
-    }
-    for (const [model, buckets] of byModel) {
-      const row = rows.get(model) ?? {};
-      const sorted = [...buckets].map(([le, count]) => [le === '+Inf' ? Infinity : Number(le), count]).sort((a, b) => a[0] - b[0]);
-      row[key] = { count: sorted.at(-1)?.[1] ?? 0, p50: histogramQuantile(0.5, sorted), p90: histogramQuantile(0.9, sorted), p99: histogramQuantile(0.99, sorted) };
-      rows.set(model, row);
-    }
-  }
-  const ms = (seconds) => (seconds === null ? '–' : fmt.ms(seconds * 1000));
+  const { form, range } = rangeForm(7);
+  form.addEventListener('submit', (event) => (event.preventDefault(), void draw()));
+  const out = h('div');
   body.append(
     h('h1', null, 'Latency and time to first token'),
-    h('p', { class: 'muted' }, 'Estimated from this instance’s histograms at /metrics since it started (bucket interpolation, as Prometheus does).'),
-    h(
-      'table',
-      { 'data-testid': 'latency' },
-      h('caption', null, 'Percentiles by model'),
-      h('thead', null, h('tr', null, ['Model', 'Calls', 'Latency p50', 'p90', 'p99', 'TTFT p50', 'p90', 'p99'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('p', { class: 'muted' }, 'Observed p50 and p95 of the stored answers of every instance, per UTC day and model (percentiles of different days cannot be added up, so each day has its own).'),
+    form,
+    out,
+  );
+  const ms = (value) => (value === null || value === undefined ? '–' : fmt.ms(value));
+  const pct = (value) => (value === null ? '–' : `${(value * 100).toFixed(1)} %`);
+  const draw = async () => {
+    fill(out, h('p', { class: 'muted' }, 'Loading…'));
+    const [report, uPlot] = await Promise.all([api('GET', `/v1/admin/analytics${query(range())}`), loadUPlot()]);
+    const rows = report.data.filter((row) => row.turns > 0).sort((a, b) => (a.model ?? '').localeCompare(b.model ?? '') || b.day.localeCompare(a.day));
+    const models = [...new Set(rows.map((row) => row.model ?? '(none)'))].slice(0, COLORS.length);
+    const axis = days(report.from, report.to);
+    const x = axis.map((day) => Date.parse(day) / 1000);
+    const seriesOf = (pick) => models.map((model) => axis.map((day) => rows.find((r) => (r.model ?? '(none)') === model && r.day === day)?.[pick].p95 ?? null));
+    const latencyChart = h('figure', { class: 'chart', 'data-testid': 'latency-p95' }, h('figcaption', null, 'Latency p95 per day by model (ms)'));
+    const ttftChart = h('figure', { class: 'chart', 'data-testid': 'ttft-p95' }, h('figcaption', null, 'TTFT p95 per day by model (ms)'));
+    fill(
+      out,
+      h('div', { class: 'charts' }, latencyChart, ttftChart),
       h(
-        'tbody',
-        null,
-        rows.size === 0 ? h('tr', null, h('td', { colspan: 8 }, 'No model calls yet.')) : null,
-        [...rows].map(([model, r]) =>
-          h('tr', null, h('th', { scope: 'row' }, model), h('td', null, fmt.int(r.call?.count ?? 0)), [r.call?.p50, r.call?.p90, r.call?.p99, r.ttft?.p50, r.ttft?.p90, r.ttft?.p99].map((v) => h('td', null, ms(v ?? null)))),
+        'table',
+        { 'data-testid': 'latency' },
+        h('caption', null, 'Percentiles by model and day'),
+        h('thead', null, h('tr', null, ['Model', 'Day', 'Answers', 'Latency p50', 'p95', 'TTFT p50', 'p95', 'Errors', 'Interrupted'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'tbody',
+          null,
+          rows.length === 0 ? h('tr', null, h('td', { colspan: 9 }, 'No answers in this range.')) : null,
+          rows.map((r) =>
+            h('tr', null, h('th', { scope: 'row' }, r.model ?? '(none)'), h('td', null, r.day), h('td', null, fmt.int(r.turns)), [r.latencyMs.p50, r.latencyMs.p95, r.ttftMs.p50, r.ttftMs.p95].map((v) => h('td', null, ms(v))), h('td', null, pct(r.errorRate)), h('td', null, pct(r.interruptionRate))),
+          ),
         ),
       ),
-    ),
-  );
+    );
+    const width = Math.max(300, Math.floor((out.clientWidth - 16) / 2) - 24);
+    chart(uPlot, latencyChart, x, models, seriesOf('latencyMs'), width, 'No answers in this range.', ms);
+    chart(uPlot, ttftChart, x, models, seriesOf('ttftMs'), width, 'No answers in this range.', ms);
+  };
+  await draw();
 }
 
 // ---- users -------------------------------------------------------------------------------------------------
@@ -218,8 +221,10 @@ async function users(body) {
   const email = h('input', { type: 'email', required: true, maxlength: 320 });
   const password = h('input', { type: 'password', minlength: 8, maxlength: 1024, autocomplete: 'new-password' });
   const role = h('select', null, h('option', { value: 'user' }, 'user'), h('option', { value: 'admin' }, 'admin'));
-  const plan = h('input', { type: 'text', value: 'free', maxlength: 64, list: 'plans' });
-  const plans = h('datalist', { id: 'plans' });
+  const catalogue = await loadPlans();
+  const planOptions = () => catalogue.map((p) => h('option', { value: p.id }, `${p.id} (${p.modelTiers.join(', ')})`));
+  const plan = h('select', null, planOptions());
+  plan.value = catalogue.some((p) => p.id === 'free') ? 'free' : catalogue[0].id;
   const create = h(
     'form',
     {
@@ -242,22 +247,24 @@ async function users(body) {
   );
   const load = async () => {
     const all = [...(await allUsers()).values()];
-    fill(plans, [...new Set(['free', ...all.map((u) => u.plan)])].map((p) => h('option', { value: p })));
     fill(
       list,
       all.map((user) => {
         const roleSelect = h('select', { 'aria-label': `Role of ${user.email}` }, ['user', 'admin'].map((r) => h('option', { value: r }, r)));
         roleSelect.value = user.role;
         roleSelect.addEventListener('change', () => void act(() => api('PATCH', `/v1/admin/users/${user.id}`, { role: roleSelect.value })));
-        const planInput = h('input', { type: 'text', value: user.plan, maxlength: 64, list: 'plans', 'aria-label': `Plan of ${user.email}`, size: 10 });
-        planInput.addEventListener('change', () => void act(() => api('PATCH', `/v1/admin/users/${user.id}`, { plan: planInput.value })));
+        // A plan no longer in the catalogue stays visible (and selected) until the admin picks another.
+        const known = catalogue.some((p) => p.id === user.plan);
+        const planSelect = h('select', { 'aria-label': `Plan of ${user.email}` }, known ? null : h('option', { value: user.plan, disabled: true }, `${user.plan} (not in the catalogue)`), planOptions());
+        planSelect.value = user.plan;
+        planSelect.addEventListener('change', () => void act(() => api('PATCH', `/v1/admin/users/${user.id}`, { plan: planSelect.value })));
         const suspended = user.status === 'suspended';
         return h(
           'tr',
           { dataset: { email: user.email ?? '' } },
           h('th', { scope: 'row' }, user.email ?? '(guest)'),
           h('td', null, roleSelect),
-          h('td', null, planInput),
+          h('td', null, planSelect),
           h('td', null, h('span', { class: `badge ${user.status}` }, user.status)),
           h(
             'td',
@@ -288,7 +295,6 @@ async function users(body) {
   body.append(
     h('h1', null, 'Users'),
     create,
-    plans,
     problem,
     issued,
     h('table', { 'data-testid': 'users' }, h('caption', null, 'Users'), h('thead', null, h('tr', null, ['Email', 'Role', 'Plan', 'Status', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))), list),
@@ -381,13 +387,32 @@ async function trace(body, conversationId) {
 
 // ---- queue health ------------------------------------------------------------------------------------------
 
+async function metricsText() {
+  const response = await fetch('/metrics', { credentials: 'omit' });
+  if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+  return parseMetrics(await response.text());
+}
+
+/** Whether gus serves a queue dashboard at /admin/queues (a 404 says it does not; anything else, even 401, that it does). */
+async function queueDashboard() {
+  try {
+    // No credentials: a 401 asking for Basic auth then opens no dialog.
+    const response = await fetch('/admin/queues', { credentials: 'omit', redirect: 'manual' });
+    return response.status !== 404;
+  } catch {
+    return false;
+  }
+}
+
 async function queue(body) {
-  const [samples, ready] = await Promise.all([metricsText(), fetch('/health/ready', { credentials: 'omit' }).then((r) => r.json())]);
+  // Job counts by state have no /v1 route: they come from this instance's /metrics, read from Redis at scrape time.
+  const [samples, ready, dashboard] = await Promise.all([metricsText(), fetch('/health/ready', { credentials: 'omit' }).then((r) => r.json()), queueDashboard()]);
   const jobs = samples.filter((s) => s.name === 'gus_queue_jobs');
   body.append(
     h('h1', null, 'Queue health'),
     h('p', null, `Readiness: ${ready.status}`),
     h('ul', null, Object.entries(ready.details ?? {}).map(([name, d]) => h('li', null, `${name}: ${d.status}${d.detail ? ` (${d.detail})` : ''}${d.message ? ` — ${d.message}` : ''}`))),
+    dashboard ? h('p', null, h('a', { href: '/admin/queues', 'data-testid': 'queue-dashboard' }, 'Open the queue dashboard')) : null,
     h(
       'table',
       { 'data-testid': 'queue' },
@@ -395,6 +420,6 @@ async function queue(body) {
       h('thead', null, h('tr', null, ['Queue', 'State', 'Jobs'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, jobs.length === 0 ? h('tr', null, h('td', { colspan: 3 }, 'No queue metrics.')) : null, jobs.map((s) => h('tr', null, h('td', null, s.labels.queue), h('td', null, s.labels.state), h('td', null, fmt.int(s.value))))),
     ),
-    h('p', { class: 'muted small' }, 'gus ships no queue dashboard of its own; with Redis, any BullMQ dashboard can read the queues under GUS_REDIS_PREFIX.'),
+    dashboard ? null : h('p', { class: 'muted small', 'data-testid': 'no-queue-dashboard' }, 'This gus serves no queue dashboard at /admin/queues; with Redis, any BullMQ dashboard can read the queues under GUS_REDIS_PREFIX.'),
   );
 }

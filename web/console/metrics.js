@@ -30,20 +30,3 @@ export function parseMetrics(text) {
   return samples;
 }
 
-/** A quantile from cumulative buckets [[le, count]…] sorted by le, interpolated linearly inside a bucket. */
-export function histogramQuantile(q, buckets) {
-  const total = buckets.at(-1)?.[1] ?? 0;
-  if (total === 0) return null;
-  const rank = q * total;
-  let lower = 0;
-  let below = 0;
-  for (const [le, count] of buckets) {
-    if (count >= rank) {
-      if (le === Infinity) return lower; // beyond the last finite bucket: its bound is the best estimate
-      return lower + (le - lower) * ((rank - below) / Math.max(count - below, 1e-9));
-    }
-    lower = le;
-    below = count;
-  }
-  return lower;
-}

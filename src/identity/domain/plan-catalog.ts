@@ -32,6 +32,11 @@ export class PlanCatalog {
     return [...this.plans.keys()];
   }
 
+  /** Every plan, in catalogue order. */
+  list(): Plan[] {
+    return [...this.plans.values()];
+  }
+
   get(id: string): Plan {
     const plan = this.plans.get(id);
     if (!plan) throw new DomainError('INVALID_REQUEST', `unknown plan "${id}" (known: ${this.ids().join(', ')})`);

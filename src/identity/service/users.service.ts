@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { DomainError, invalid, notFound } from '../../../libs/errors/domain-error.js';
 import { generateApiKey } from '../domain/api-key.js';
 import { hashPassword } from '../domain/password.js';
-import { PlanCatalog } from '../domain/plan-catalog.js';
+import { PlanCatalog, type Plan } from '../domain/plan-catalog.js';
 import { normaliseEmail, type Role, type User, type UserStatus } from '../domain/user.js';
 import { UserRepository, decodeCursor, type UserPage } from '../repository/user.repository.js';
 import { PrincipalCache } from './principal-cache.js';
@@ -95,6 +95,11 @@ export class UsersService implements OnApplicationBootstrap {
       throw error;
     }
     return user;
+  }
+
+  /** The plans a user may be given (create or update accepts any of them). */
+  assignablePlans(): Plan[] {
+    return this.plans.list();
   }
 
   async list(query: { limit: number; cursor?: string; role?: Role; status?: UserStatus }): Promise<UserPage> {

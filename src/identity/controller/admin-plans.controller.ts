@@ -1,0 +1,27 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../../libs/auth/auth.decorators.js';
+import { UsersService } from '../service/users.service.js';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('v1/admin/plans')
+export class AdminPlansController {
+  constructor(private readonly users: UsersService) {}
+
+  /** The plans an admin may assign (config/plans.json), with the limits `GET /v1/me` shows for each. */
+  @Get()
+  @ApiOkResponse({ description: '{ data: [{ id, modelTiers, maxContextTokens, rateLimits, tokenQuotas }] } in catalogue order' })
+  list() {
+    return {
+      data: this.users.assignablePlans().map((plan) => ({
+        id: plan.id,
+        modelTiers: plan.tiers,
+        maxContextTokens: plan.maxContextTokens,
+        rateLimits: plan.rateLimits,
+        tokenQuotas: plan.quotas ?? null,
+      })),
+    };
+  }
+}
