@@ -4,14 +4,16 @@
  * the PostgreSQL of BENCH_ADMIN_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), runs gus's
  * migrations, seeds 1,000 users, 20,000 conversations and 1,000,000 messages (half of them answers, over 30 days,
  * on three models; 2 % failed, 1 % interrupted; a rating on 5 % of answers; 5,000 flags), vacuums, then times the
- * 30-day query with no filter, with a plan and with a model (the median of BENCH_ANALYTICS_RUNS, default 5), and
- * drops the database.
+ * 30-day query with no filter, with a plan and with a model (the median of BENCH_ANALYTICS_RUNS, default 5); then
+ * rolls up the closed days as the analytics-rollup job does (timed) and times the endpoint's path (rolled-up days
+ * from the rollup, today live) over the same whole UTC days, and drops the database.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../libs/database/migrations/index.js';
-import { ANALYTICS_SQL } from '../src/conversation/repository/analytics.repository.js';
+import type { Sql, SqlRunner, Statement } from '../libs/database/sql.js';
+import { ANALYTICS_SQL, AnalyticsRepository } from '../src/conversation/repository/analytics.repository.js';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MESSAGES = Number(process.env.BENCH_ANALYTICS_MESSAGES ?? 1_000_000);
@@ -47,6 +49,37 @@ const SEED = [
      now() - make_interval(secs => (n::float8 / 5000) * ${DAYS} * 86400)
    FROM generate_series(1, 5000) n`,
 ];
+
+/** The repository's Sql on the bench's one client (a transaction is BEGIN/COMMIT on it: nothing else runs meanwhile). */
+function clientSql(db: pg.Client): Sql {
+  const run: SqlRunner = { query: async <T>(sql: string | Statement, params: readonly unknown[] = []) => (await db.query(typeof sql === 'string' ? sql : sql.text, params as unknown[])).rows as T[] };
+  return {
+    query: run.query,
+    transaction: async <T>(work: (tx: SqlRunner) => Promise<T>) => {
+      await db.query('BEGIN');
+      try {
+        const result = await work(run);
+        await db.query('COMMIT');
+        return result;
+      } catch (error) {
+        await db.query('ROLLBACK');
+        throw error;
+      }
+    },
+  } as Sql;
+}
+
+async function median(runs: number, work: () => Promise<number>): Promise<{ medianMs: number; rows: number }> {
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    rows = await work();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10, rows };
+}
 
 async function main(): Promise<void> {
   const name = `gus_test_bench_analytics_${randomBytes(4).toString('hex')}`;
@@ -89,6 +122,28 @@ async function main(): Promise<void> {
         results[label] = { medianMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10, rows };
       }
       console.table(results);
+
+      // The daily rollup: roll up the closed days (as the job does), then the endpoint's path over whole UTC days.
+      const repository = new AnalyticsRepository(clientSql(db));
+      const rolledAt = Date.now();
+      const missing = await repository.missingDays(366, 0, 366);
+      for (const day of missing) await repository.rollUpDay(day, 'llama3.2:1b');
+      console.log(`rolled up ${missing.length} closed days in ${((Date.now() - rolledAt) / 1000).toFixed(1)} s (${missing.length ? Math.round((Date.now() - rolledAt) / missing.length) : 0} ms a day)`);
+      const today = new Date().toISOString().slice(0, 10);
+      const daysUpTo = (count: number, last = today) => Array.from({ length: count }, (_, i) => new Date(Date.parse(`${last}T00:00:00Z`) - (count - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+      const yesterday = daysUpTo(2)[0]!;
+      const none = { model: null, plan: null };
+      const endpoint: Record<string, { medianMs: number; rows: number }> = {
+        '30 days (29 rolled up + today live), all': await median(RUNS, async () => (await repository.report(daysUpTo(30), none, 'llama3.2:1b')).length),
+        '30 days, plan=pro': await median(RUNS, async () => (await repository.report(daysUpTo(30), { model: null, plan: 'pro' }, 'llama3.2:1b')).length),
+        '30 days, model=llama3.1:8b': await median(RUNS, async () => (await repository.report(daysUpTo(30), { model: 'llama3.1:8b', plan: null }, 'llama3.2:1b')).length),
+        '1 day: today (live)': await median(RUNS, async () => (await repository.report([today], none, 'llama3.2:1b')).length),
+        '1 day: yesterday (rolled up)': await median(RUNS, async () => (await repository.report([yesterday], none, 'llama3.2:1b')).length),
+      };
+      console.table(endpoint);
+      const first = Date.parse(`${daysUpTo(30)[0]}T00:00:00Z`);
+      const liveRows = await repository.byDayAndModel({ start: new Date(first), end: new Date(first + 30 * 86_400_000) }, none, 'llama3.2:1b');
+      console.log(`rollup path identical to the live statement over the same 30 days: ${JSON.stringify(liveRows) === JSON.stringify(await repository.report(daysUpTo(30), none, 'llama3.2:1b'))}`);
       const plan = (await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${ANALYTICS_SQL}`, cases[0]![1])).rows.map((row) => row['QUERY PLAN']).join('\n');
       if (process.env.BENCH_ANALYTICS_PLAN) console.log(plan);
     } finally {

@@ -56,6 +56,10 @@ export interface AppConfig {
   idleSweepMs: number;
   /** How often the retention job runs (GUS_RETENTION_INTERVAL_SECONDS), and how many conversations one batch deletes. */
   retentionIntervalMs: number;
+  /** How often the analytics rollup job runs (GUS_ANALYTICS_ROLLUP_INTERVAL_SECONDS). */
+  analyticsRollupIntervalMs: number;
+  /** A closed UTC day is rolled up once it ended this long ago (GUS_ANALYTICS_ROLLUP_SETTLE_SECONDS): turns across midnight finish first. */
+  analyticsRollupSettleSeconds: number;
   /** How long a finished resumable stream can still be replayed (GUS_STREAM_REPLAY_SECONDS). */
   streamReplaySeconds: number;
   retentionBatch: number;
@@ -114,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inactiveAfterSeconds: int(env.GUS_INACTIVE_AFTER_SECONDS, 7 * 24 * 3600, 'GUS_INACTIVE_AFTER_SECONDS'),
     idleSweepMs: int(env.GUS_IDLE_SWEEP_MS, 60_000, 'GUS_IDLE_SWEEP_MS'),
     retentionIntervalMs: positiveInt(env.GUS_RETENTION_INTERVAL_SECONDS, 3600, 'GUS_RETENTION_INTERVAL_SECONDS') * 1000,
+    analyticsRollupIntervalMs: positiveInt(env.GUS_ANALYTICS_ROLLUP_INTERVAL_SECONDS, 3600, 'GUS_ANALYTICS_ROLLUP_INTERVAL_SECONDS') * 1000,
+    analyticsRollupSettleSeconds: int(env.GUS_ANALYTICS_ROLLUP_SETTLE_SECONDS, 3600, 'GUS_ANALYTICS_ROLLUP_SETTLE_SECONDS'),
     streamReplaySeconds: positiveInt(env.GUS_STREAM_REPLAY_SECONDS, 300, 'GUS_STREAM_REPLAY_SECONDS'),
     retentionBatch: positiveInt(env.GUS_RETENTION_BATCH, 100, 'GUS_RETENTION_BATCH'),
     payloadLogging: ['on', 'true', '1'].includes((env.GUS_PAYLOAD_LOGGING ?? '').toLowerCase()),

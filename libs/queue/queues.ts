@@ -7,8 +7,9 @@ export const SUMMARY_QUEUE = 'conversation-summaries';
 export const PAYLOAD_AUDIT_QUEUE = 'payload-audit';
 export const TITLE_QUEUE = 'conversation-titles';
 export const RETENTION_QUEUE = 'conversation-retention';
+export const ANALYTICS_ROLLUP_QUEUE = 'analytics-rollup';
 
-export type QueueName = typeof BILLING_QUEUE | typeof SUMMARY_QUEUE | typeof PAYLOAD_AUDIT_QUEUE | typeof TITLE_QUEUE | typeof RETENTION_QUEUE;
+export type QueueName = typeof BILLING_QUEUE | typeof SUMMARY_QUEUE | typeof PAYLOAD_AUDIT_QUEUE | typeof TITLE_QUEUE | typeof RETENTION_QUEUE | typeof ANALYTICS_ROLLUP_QUEUE;
 
 export interface QueueDefinition {
   /** Tries per job, the first included. */
@@ -34,6 +35,8 @@ export const QUEUES: Readonly<Record<QueueName, QueueDefinition>> = {
   [TITLE_QUEUE]: { attempts: 6, backoffMs: 1000, keepCompleted: { age: 3600, count: 1000 }, keepFailedSeconds: 7 * 24 * 3600, concurrency: 2 },
   // One run per interval (the job id is the interval's): one at a time is enough.
   [RETENTION_QUEUE]: { attempts: 3, backoffMs: 5000, keepCompleted: { age: 7 * 24 * 3600, count: 500 }, keepFailedSeconds: 7 * 24 * 3600, concurrency: 1 },
+  // Likewise one run per interval; a day rolled up twice is replaced.
+  [ANALYTICS_ROLLUP_QUEUE]: { attempts: 3, backoffMs: 5000, keepCompleted: { age: 7 * 24 * 3600, count: 500 }, keepFailedSeconds: 7 * 24 * 3600, concurrency: 1 },
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

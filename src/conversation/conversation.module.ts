@@ -26,6 +26,7 @@ import { ContextBuilder } from './service/context-builder.service.js';
 import { IdempotencyService } from './service/idempotency.service.js';
 import { IdleConversationSweeper } from './service/idle-conversation.sweeper.js';
 import { AbandonedTurnSweeper } from './service/abandoned-turn.sweeper.js';
+import { AnalyticsRollupService } from './service/analytics-rollup.service.js';
 import { MessageSearchService } from './service/message-search.service.js';
 import { SummaryQueue, SummaryWorker } from './service/summary.worker.js';
 import { TitleQueue, TitleWorker } from './service/title.worker.js';
@@ -63,13 +64,14 @@ import { UserDataService } from './service/user-data.service.js';
     FeedbackRepository,
     AnalyticsRepository,
     FeedbackService,
+    AnalyticsRollupService,
     UserDataService,
     RetentionRepository,
     RetentionService,
     turnStreamStoreProvider,
     TurnStreamWriterFactory,
   ],
-  exports: [ConversationFacade, SummaryWorker, TitleWorker, RetentionService],
+  exports: [ConversationFacade, SummaryWorker, TitleWorker, RetentionService, AnalyticsRollupService],
 })
 export class ConversationModule {}
 
@@ -78,10 +80,15 @@ export class ConversationProcessorsModule {}
 
 /** This context's BullMQ consumers, for processes that run workers on Redis (@nestjs/bullmq is loaded only then). */
 export async function conversationProcessors(): Promise<DynamicModule> {
-  const [{ SummaryProcessor }, { TitleProcessor }, { RetentionProcessor }] = await Promise.all([
+  const [{ SummaryProcessor }, { TitleProcessor }, { RetentionProcessor }, { AnalyticsRollupProcessor }] = await Promise.all([
     import('./service/summary.processor.js'),
     import('./service/title.processor.js'),
     import('./service/retention.processor.js'),
+    import('./service/analytics-rollup.processor.js'),
   ]);
-  return { module: ConversationProcessorsModule, imports: [ConversationModule], providers: [SummaryProcessor, TitleProcessor, RetentionProcessor] };
+  return {
+    module: ConversationProcessorsModule,
+    imports: [ConversationModule],
+    providers: [SummaryProcessor, TitleProcessor, RetentionProcessor, AnalyticsRollupProcessor],
+  };
 }

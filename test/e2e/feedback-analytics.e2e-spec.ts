@@ -123,6 +123,83 @@ describe('feedback on answers and the admin analytics (PostgreSQL + Redis)', () 
     expect((await admin.get('/v1/admin/analytics?from=yesterday')).status).toBe(400);
   });
 
+  it('answers closed days from the daily rollup with the figures the live statement gives, and days not rolled up yet live', async () => {
+    const admin = await api.asAdmin();
+    const carol = await api.newUser(admin, 'free');
+    const dave = await api.newUser(admin, 'pro');
+    const carolConversation = (await carol.post('/v1/conversations', {})).body.id as string;
+    const daveConversation = (await dave.post('/v1/conversations', { model: 'llama3.1:8b' })).body.id as string;
+    expect(daveConversation).toEqual(expect.any(String));
+    const dayAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    // Answers on closed days (3 to 5 days ago: past the settle period), both plans, two models, every status.
+    const insertAnswers = async (conversationId: string, model: string, day: string, count: number, seed: number) =>
+      gus.query(
+        `INSERT INTO messages (id, conversation_id, role, content, status, depth, token_count, model, prompt_tokens, completion_tokens, latency_ms, ttft_ms, cost_micros, created_at)
+         SELECT gen_random_uuid(), $1, 'assistant', 'old answer', CASE WHEN n % 5 = 0 THEN 'failed' WHEN n % 7 = 0 THEN 'interrupted' ELSE 'complete' END,
+           1, 3, $2, 10 + n * $5, 5 + n, 100 + (n * 37 * $5) % 900, CASE WHEN n % 5 = 0 THEN NULL ELSE 10 + (n * 13) % 90 END, n * 3,
+           $3::date + make_interval(secs => n * 600)
+         FROM generate_series(1, $4::int) n RETURNING id`,
+        [conversationId, model, day, count, seed],
+      );
+    const carolOld = await insertAnswers(carolConversation, 'llama3.2:1b', dayAgo(4), 20, 1);
+    await insertAnswers(carolConversation, 'llama3.2:1b', dayAgo(5), 9, 2);
+    await insertAnswers(daveConversation, 'llama3.1:8b', dayAgo(4), 11, 3);
+    await insertAnswers(daveConversation, 'llama3.1:8b', dayAgo(3), 6, 4);
+    await gus.query(`INSERT INTO message_feedback (message_id, user_id, conversation_id, rating) SELECT id, $2, $3, 'up' FROM messages WHERE id = ANY($1::uuid[])`, [carolOld.slice(0, 3).map((row) => row.id), carol.userId, carolConversation]);
+    await gus.query(`INSERT INTO flags (id, user_id, conversation_id, kind, severity, created_at) VALUES (gen_random_uuid(), $1, $2, 'prompt_injection', 1, $3::date + interval '1 hour')`, [carol.userId, carolConversation, dayAgo(4)]);
+
+    const from = dayAgo(7);
+    const today = dayAgo(0);
+    const filters = ['', '&plan=free', '&plan=pro', '&model=llama3.1:8b', '&model=llama3.2:1b&plan=free', '&plan=none'];
+    const report = async () => {
+      const out: Record<string, unknown> = {};
+      for (const filter of filters) {
+        const res = await admin.get(`/v1/admin/analytics?from=${from}&to=${today}${filter}`);
+        expect(res.status).toBe(200);
+        out[filter] = res.body;
+      }
+      return out;
+    };
+    const live = await report();
+    const closed = ((live[''] as any).data as any[]).filter((row) => row.day < today);
+    expect(closed.map((row) => `${row.day} ${row.model}`)).toEqual([`${dayAgo(5)} llama3.2:1b`, `${dayAgo(4)} llama3.1:8b`, `${dayAgo(4)} llama3.2:1b`, `${dayAgo(3)} llama3.1:8b`]);
+    expect(closed[2]).toMatchObject({ turns: 20, activeUsers: 1, feedback: { up: 3, down: 0 }, moderationFlags: 1 });
+    expect(closed[2].latencyMs.p95).toBeGreaterThan(closed[2].latencyMs.p50);
+
+    // The job rolls up every closed day from the first answer on, then the same report comes from the rollup.
+    const run = await admin.post('/v1/admin/analytics/rollup', {});
+    expect(run.status).toBe(201);
+    expect(run.body.days).toEqual(expect.arrayContaining([dayAgo(5), dayAgo(4), dayAgo(3)]));
+    expect(run.body.days).not.toContain(today);
+    expect((await gus.query('SELECT count(*)::int AS n FROM analytics_daily WHERE day = $1::date AND plan IS NULL', [dayAgo(4)]))[0]!.n).toBe(2);
+    expect(await report()).toEqual(live);
+    expect((await admin.post('/v1/admin/analytics/rollup', {})).body.days).toEqual([]);
+
+    // Those days are read from the rollup (a changed rollup row shows), today live; deleted answers stay counted.
+    await gus.query(`UPDATE analytics_daily SET turns = turns + 1000 WHERE day = $1::date AND plan IS NULL AND model = 'llama3.2:1b'`, [dayAgo(4)]);
+    const rowOn = async (day: string, model: string, filter = '') =>
+      ((await admin.get(`/v1/admin/analytics?from=${from}&to=${today}${filter}`)).body.data as any[]).find((row) => row.day === day && row.model === model);
+    expect((await rowOn(dayAgo(4), 'llama3.2:1b')).turns).toBe(1020);
+    await gus.query(`UPDATE analytics_daily SET turns = turns - 1000 WHERE day = $1::date AND plan IS NULL AND model = 'llama3.2:1b'`, [dayAgo(4)]);
+    await gus.query(`DELETE FROM messages WHERE id = $1`, [carolOld[19]!.id]);
+    expect((await rowOn(dayAgo(4), 'llama3.2:1b')).turns).toBe(20);
+
+    // A closed day the rollup lacks (answers of a day before the first one, not rolled up yet) is answered live.
+    await insertAnswers(carolConversation, 'llama3.2:1b', dayAgo(6), 4, 5);
+    expect(await gus.query('SELECT day FROM analytics_rollup_days WHERE day = $1::date', [dayAgo(6)])).toEqual([]);
+    expect(await rowOn(dayAgo(6), 'llama3.2:1b')).toMatchObject({ turns: 4, activeUsers: 1 });
+    expect((await admin.post('/v1/admin/analytics/rollup', {})).body.days).toEqual([dayAgo(6)]);
+    expect(await rowOn(dayAgo(6), 'llama3.2:1b', '&plan=free')).toMatchObject({ turns: 4, activeUsers: 1 });
+
+    // Rating an answer of a rolled-up day unmarks the day: read live at once, rolled up again by the next run.
+    const old = carolOld[5]!.id as string;
+    expect((await carol.request<any>('PUT', `/v1/conversations/${carolConversation}/messages/${old}/feedback`, { rating: 'down' })).status).toBe(200);
+    expect(await gus.query('SELECT day FROM analytics_rollup_days WHERE day = $1::date', [dayAgo(4)])).toEqual([]);
+    expect((await rowOn(dayAgo(4), 'llama3.2:1b')).feedback).toEqual({ up: 3, down: 1, upRatio: 0.75 });
+    expect((await admin.post('/v1/admin/analytics/rollup', {})).body.days).toEqual([dayAgo(4)]);
+    expect((await rowOn(dayAgo(4), 'llama3.2:1b', '&plan=free')).feedback).toEqual({ up: 3, down: 1, upRatio: 0.75 });
+  });
+
   it('reads answers of a date range through the analytics index, not the messages table', async () => {
     const client = new pg.Client({ connectionString: gus.env.DATABASE_URL });
     await client.connect();

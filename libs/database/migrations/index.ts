@@ -8,6 +8,7 @@ import { OpenQuestions1764000000700 } from './1764000000700-open-questions.js';
 import { FeedbackAndAnalytics1764000000800 } from './1764000000800-feedback-and-analytics.js';
 import { Retention1764000000900 } from './1764000000900-retention.js';
 import { UsageKinds1764000001000 } from './1764000001000-usage-kinds.js';
+import { AnalyticsRollup1764000001100 } from './1764000001100-analytics-rollup.js';
 
 /** Every migration, in order. The same list runs on PostgreSQL and on embedded PGlite. */
-export const MIGRATIONS = [InitialSchema1764000000000, ConversationTree1764000000100, IdempotencyKeys1764000000200, FullTextSearch1764000000310, AuditPayloads1764000000500, AbuseFlags1764000000600, OpenQuestions1764000000700, FeedbackAndAnalytics1764000000800, Retention1764000000900, UsageKinds1764000001000];
+export const MIGRATIONS = [InitialSchema1764000000000, ConversationTree1764000000100, IdempotencyKeys1764000000200, FullTextSearch1764000000310, AuditPayloads1764000000500, AbuseFlags1764000000600, OpenQuestions1764000000700, FeedbackAndAnalytics1764000000800, Retention1764000000900, UsageKinds1764000001000, AnalyticsRollup1764000001100];

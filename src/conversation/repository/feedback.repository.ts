@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, statement } from '../../../libs/database/sql.js';
 import type { Feedback, Rating } from '../domain/feedback.js';
+import { DAY_KEY, ROLLUP_LOCK } from './analytics.repository.js';
 
 interface FeedbackRow {
   message_id: string;
@@ -32,13 +33,22 @@ const UPSERT = statement(`
   ON CONFLICT (message_id, user_id) DO UPDATE SET rating = EXCLUDED.rating, reason = EXCLUDED.reason, comment = EXCLUDED.comment, updated_at = now()
   RETURNING ${COLUMNS}`);
 
+/** A rating counts on its answer's day: it waits for a rollup of that day in progress (shared lock: ratings do not wait for each other). */
+const LOCK_ANSWER_DAY = statement(`SELECT pg_advisory_xact_lock_shared(${ROLLUP_LOCK}, ${DAY_KEY("(created_at AT TIME ZONE 'UTC')::date")}) FROM messages WHERE id = $1`);
+/** ...and then unmarks that day if it was rolled up, so the next rollup run counts the rating (read live until then). */
+const UNMARK_ANSWER_DAY = statement(`DELETE FROM analytics_rollup_days WHERE day = (SELECT (created_at AT TIME ZONE 'UTC')::date FROM messages WHERE id = $1)`);
+
 @Injectable()
 export class FeedbackRepository {
   constructor(private readonly sql: Sql) {}
 
   async upsert(input: { messageId: string; conversationId: string; userId: string; rating: Rating; reason: string | null; comment: string | null }): Promise<Feedback> {
-    const rows = await this.sql.query<FeedbackRow>(UPSERT, [input.messageId, input.conversationId, input.userId, input.rating, input.reason, input.comment]);
-    return toFeedback(rows[0]!);
+    return this.sql.transaction(async (tx) => {
+      await tx.query(LOCK_ANSWER_DAY, [input.messageId]);
+      const rows = await tx.query<FeedbackRow>(UPSERT, [input.messageId, input.conversationId, input.userId, input.rating, input.reason, input.comment]);
+      await tx.query(UNMARK_ANSWER_DAY, [input.messageId]);
+      return toFeedback(rows[0]!);
+    });
   }
 
   /** The ratings in one conversation (its owner's), for the exports. */

@@ -35,10 +35,11 @@ export class FeedbackService {
     const { from, to, days } = analyticsRange(query, now);
     if (days < 1) throw invalid('from must not be after to');
     if (days > MAX_ANALYTICS_DAYS) throw invalid(`the range may cover at most ${MAX_ANALYTICS_DAYS} days`);
-    const start = new Date(`${from}T00:00:00Z`);
-    const end = new Date(start.getTime() + days * DAY_MS);
+    const start = Date.parse(`${from}T00:00:00Z`);
+    const list = Array.from({ length: days }, (_, i) => new Date(start + i * DAY_MS).toISOString().slice(0, 10));
     const filter = { model: query.model ?? null, plan: query.plan ?? null };
-    const data = await this.analytics.byDayAndModel({ start, end }, filter, this.llm.resolveModel(null).id);
+    // Rolled-up closed days from the daily rollup, the rest (today, days not rolled up yet) live.
+    const data = await this.analytics.report(list, filter, this.llm.resolveModel(null).id);
     return { from, to, ...filter, data };
   }
 }
