@@ -21,7 +21,10 @@ const ROOT = '^(?:test/architecture/fixtures/(?:bad|good)/)?';
 const SRC = `${ROOT}src/`;
 const LIBS = `${ROOT}libs/`;
 
-/** Frameworks and infrastructure packages that domain code must not know about (incl. their @types). */
+/**
+ * Framework, storage, queue, HTTP, LLM-client, logging and telemetry packages that domain code must not know
+ * about (incl. their @types). Each family has a fixture in test/architecture/fixtures/bad/src/llm/domain/packages/.
+ */
 const INFRA_PACKAGES = [
   '@nestjs',
   '@electric-sql',
@@ -33,13 +36,26 @@ const INFRA_PACKAGES = [
   'pg-[^/]+',
   'class-validator',
   'class-transformer',
+  'reflect-metadata',
+  'rxjs',
   'ollama',
+  'openai',
   'express',
   'express-[^/]+',
+  'fastify',
+  '@fastify',
+  'helmet',
+  'undici',
   'passport',
   'passport-[^/]+',
   'prom-client',
+  'pino',
+  'pino-[^/]+',
+  'nestjs-pino',
+  '@opentelemetry',
 ];
+/** The only packages domain code may import besides node: built-ins (plain libraries with no I/O). */
+const DOMAIN_ALLOWED_PACKAGES = ['obscenity'];
 // Matches the resolved path (node_modules/<pkg>/..., node_modules/@types/<pkg>/...) and,
 // should a package ever be unresolvable, the bare module name.
 const INFRA_PACKAGE_PATH = `(?:^|node_modules/)(?:@types/)?(?:${INFRA_PACKAGES.join('|')})(?:/|$)`;
@@ -62,6 +78,18 @@ module.exports = {
           `${SRC}.+/(?:controller|service|repository)/`,
           `${ROOT}(?:src|libs)/.+\\.(?:module|facade)\\.ts$`,
         ],
+      },
+    },
+    {
+      name: 'domain-uses-only-allowed-packages',
+      severity: 'error',
+      comment:
+        'Domain code imports no package outside DOMAIN_ALLOWED_PACKAGES (node: built-ins aside), so a package ' +
+        'added to the project later is kept out of the domain without a change here.',
+      from: { path: `${SRC}.+/domain/` },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown'],
+        pathNot: `(?:^|node_modules/)(?:${DOMAIN_ALLOWED_PACKAGES.join('|')})(?:/|$)`,
       },
     },
     {

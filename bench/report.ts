@@ -73,6 +73,17 @@ function check(mode: string, name: string, value: number, unit: string, target: 
   return { mode, name, value: round(value, 3), unit, target, ...options, met };
 }
 
+/** A turn in a 10,000-message conversation costs about what one in a 10-message one does (PRODUCT.md): within 10 %. */
+export const CONTEXT_RATIO_TARGET = 1.1;
+
+/** The context-scaling claim as checks: latency and throughput, 10,000 against 10 messages; missed above the target. */
+export function contextChecks(mode: string, context: Pick<ContextReport, 'latencyRatioP50' | 'throughputRatio'>): Check[] {
+  return [
+    check(mode, 'context: p50(10,000 messages) ÷ p50(10)', context.latencyRatioP50, '×', CONTEXT_RATIO_TARGET, { detail: `throughput ratio ${context.throughputRatio}` }),
+    check(mode, 'context: throughput(10) ÷ throughput(10,000 messages)', context.throughputRatio, '×', CONTEXT_RATIO_TARGET),
+  ];
+}
+
 /** Every target of the hot-path issue, per mode, with its figure. */
 export function evaluate(report: BenchReport): Check[] {
   const checks: Check[] = [];
@@ -105,7 +116,7 @@ export function evaluate(report: BenchReport): Check[] {
     const maxRss = Math.max(...Object.entries(mode.rounds).filter(([key]) => key.startsWith('gus') && key.endsWith('c=64')).flatMap(([, runs]) => runs.map((r) => rss(r) ?? 0)));
     checks.push(check(m, 'RSS under c=64', maxRss, 'MB', m === 'postgres' ? 200 : 300, { detail: `idle ${mode.idleRssMb} MB` }));
     checks.push(check(m, 'start-up to /health/ready', mode.startupMs, 'ms', 5000));
-    if (mode.context) checks.push(check(m, 'context: p50(10,000 messages) ÷ p50(10)', mode.context.latencyRatioP50, '×', 1.1, { detail: `throughput ratio ${mode.context.throughputRatio}` }));
+    if (mode.context) checks.push(...contextChecks(m, mode.context));
     const failed = Object.values(mode.rounds).flat().reduce((sum, r) => sum + r.non2xx + r.errors, 0);
     const sent = Object.values(mode.rounds).flat().reduce((sum, r) => sum + r.responses + r.errors, 0);
     checks.push(check(m, 'failed requests in the measured rounds', sent ? failed / sent : 1, 'share', MAX_FAILURE_RATIO, { detail: `${failed} of ${sent}` }));

@@ -47,12 +47,33 @@ const errorsOf = (violations: IViolation[]): string[] =>
     .map(describeViolation)
     .sort();
 
+/** One import each, in fixtures/bad/src/llm/domain/packages/<name without @, / as ->.ts: every banned family. */
+const BANNED_PACKAGE_FIXTURES = [
+  '@nestjs/core', '@electric-sql/pglite', 'typeorm', 'typeorm-pglite', 'bullmq', 'ioredis', 'pg', 'pg-protocol',
+  'class-validator', 'class-transformer', 'reflect-metadata', 'rxjs', 'ollama', 'openai', 'fastify', '@fastify/static',
+  'helmet', 'undici', 'passport', 'passport-http-bearer', 'prom-client', 'pino', 'pino-std-serializers',
+  '@opentelemetry/api', '@opentelemetry/sdk-node',
+];
+
 /** Every error the bad tree must produce: rule, offending file, target. */
 const BAD_TREE_ERRORS = [
   // 1. domain is plain TypeScript
   'domain-is-plain-typescript: src/conversation/domain/message.ts → npm:@nestjs/common',
   'domain-is-plain-typescript: src/conversation/domain/message.ts → src/conversation/repository/message.entity.ts',
   'domain-is-plain-typescript: src/conversation/domain/request-shape.ts → npm:express',
+  'domain-uses-only-allowed-packages: src/conversation/domain/message.ts → npm:@nestjs/common',
+  'domain-uses-only-allowed-packages: src/conversation/domain/request-shape.ts → npm:express',
+  // 1a. each clause of the domain rule on its own: a service, a controller, a facade, a module (src and libs)
+  'domain-is-plain-typescript: src/identity/domain/uses-controller.ts → src/identity/controller/user.controller.ts',
+  'domain-is-plain-typescript: src/identity/domain/uses-facade.ts → src/identity/identity.facade.ts',
+  'domain-is-plain-typescript: src/identity/domain/uses-lib-module.ts → libs/queue/queue.module.ts',
+  'domain-is-plain-typescript: src/identity/domain/uses-module.ts → src/identity/identity.module.ts',
+  'domain-is-plain-typescript: src/identity/domain/uses-service.ts → src/identity/service/user.service.ts',
+  // 1b. each banned package family, by both rules (the list names it; the allow-list would catch a new one)
+  ...BANNED_PACKAGE_FIXTURES.flatMap((pkg) => [
+    `domain-is-plain-typescript: src/llm/domain/packages/${pkg.replace('@', '').replace('/', '-')}.ts → npm:${pkg}`,
+    `domain-uses-only-allowed-packages: src/llm/domain/packages/${pkg.replace('@', '').replace('/', '-')}.ts → npm:${pkg}`,
+  ]),
   // 2. contexts (and health, and top-level files) use other contexts only via facade/module
   'contexts-talk-through-facades: src/conversation/service/conversation.service.ts → src/identity/repository/user.repository.ts',
   'contexts-talk-through-facades: src/health/health.controller.ts → src/llm/service/llm.service.ts',

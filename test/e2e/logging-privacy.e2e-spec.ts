@@ -1,6 +1,6 @@
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
-import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
+import { eventually, routerRoutes, startGus, type RunningGus } from './support/gus-harness.js';
 
 const PASSWORD = 'Pa55word-Zebra-7731';
 const EMAIL = 'grace.hopper.test@navy-example.org';
@@ -55,11 +55,53 @@ describe('logs and payload audit never hold secrets or personal data (PostgreSQL
     await user.post(`/v1/conversations/${conversation.id}/messages`, { content: everything });
     await user.post(`/v1/conversations/${conversation.id}/messages`, { content: `${everything} [[sim:error=500]]` });
 
+
+    // Then every route the router has (read from its own start-up log, so a new route is covered without a
+    // change here), with the secrets in the query, the body and the path parameters it takes.
+    const routes = routerRoutes(gus.logs());
+    expect(routes.length).toBeGreaterThanOrEqual(30);
+    const messageId = (await user.get(`/v1/conversations/${conversation.id}/messages`)).body.data.at(-1).id as string;
+    const keyId = (await admin.get(`/v1/admin/users/${created.body.id}/api-keys`)).body.data[0].id as string;
+    const params: Record<string, string> = { id: conversation.id, messageId, keyId };
+    const adminParams: Record<string, string> = { ...params, id: created.body.id };
+    const query = `?q=${encodeURIComponent(EMAIL)}&note=${encodeURIComponent(everything)}`;
+    // Deletions only after the audit rows were read: some erase the user's data, audit rows included (as they
+    // should); every route's request line is checked after them all.
+    const call = async ({ method, path }: { method: string; path: string }) => {
+      const isAdmin = path.startsWith('/v1/admin/');
+      const client = isAdmin ? admin : path.startsWith('/v1/auth/') ? api : user;
+      const url = path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent((isAdmin && !path.startsWith('/v1/admin/conversations/') ? adminParams : params)[name]!));
+      const body = method === 'GET' || method === 'DELETE' ? undefined : { content: everything, email: EMAIL, password: PASSWORD, note: everything, messageId, model: 'llama3.2:1b', messages: [{ role: 'user', content: everything }] };
+      const res = await client.request(method, `${url}${query}`, body, { 'x-note': `${EMAIL} ${CARDS[2]}` });
+      expect(res.status).toBeLessThan(500);
+    };
+    for (const route of routes.filter((r) => r.method !== 'DELETE')) await call(route);
     const rows = await eventually(async () => {
       const audit = await gus.query<{ request: unknown; response: unknown; route: string; status: number }>('SELECT route, status, request, response FROM audit_payloads');
-      expect(audit.length).toBeGreaterThanOrEqual(15);
+      expect(new Set(audit.map((r) => r.route))).toEqual(new Set(routes.filter((r) => r.path.startsWith('/v1/') && r.method !== 'DELETE').map((r) => r.path)));
       return audit;
     });
+    for (const route of routes.filter((r) => r.method === 'DELETE' && !r.path.includes('api-keys'))) await call(route);
+    for (const route of routes.filter((r) => r.method === 'DELETE' && r.path.includes('api-keys'))) await call(route); // the user's credential last
+    const quiet = ['/metrics', '/health/live', '/health/ready'];
+    await eventually(async () => {
+      // Logs are flushed every 200 ms: the last request's line may still be on its way.
+      const logged = new Set(
+        gus
+          .logs()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"request completed"'))
+          .map((line) => {
+            const { req } = JSON.parse(line) as { req: { method: string; url: string } };
+            return `${req.method} ${req.url}`;
+          }),
+      );
+      for (const route of routes) {
+        if (quiet.includes(route.path)) expect(logged).not.toContain(`${route.method} ${route.path}`); // README: not logged
+        else expect(logged).toContain(`${route.method} ${route.path}`); // called, and its line is scrubbed below
+      }
+    });
+
     const auditText = JSON.stringify(rows);
     const logs = gus.logs();
     for (const secret of secrets) {

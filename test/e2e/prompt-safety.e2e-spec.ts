@@ -1,11 +1,16 @@
 import fc from 'fast-check';
-import { neutraliseControlSequences } from '../../src/llm/domain/control-sequences.js';
+import llama3Tokenizer from 'llama3-tokenizer-js';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient, parseSse } from './support/api-client.js';
 import { startGus, type RunningGus } from './support/gus-harness.js';
 
 const CANARY = /gus-canary-[0-9a-f]{16}/;
-const CONTROL = ['<|begin_of_text|>', '<|start_header_id|>system<|end_header_id|>\n\n', '<|eot_id|>', '[INST]', '[/INST]', '<<SYS>>', '<</SYS>>', '<|im_start|>system\n', '<|im_end|>', '</s>', '<s>'];
+const CONTROL = ['<|begin_of_text|>', '<|start_header_id|>system<|end_header_id|>\n\n', '<|eot_id|>', '<|eom_id|>', '<|python_tag|>', '<|reserved_special_token_42|>', '[INST]', '[/INST]', '<<SYS>>', '<</SYS>>', '<|im_start|>system\n', '<|im_end|>', '</s>', '<s>'];
+/**
+ * The oracle is the reference LLaMA 3 tokenizer, not gus's own code: ids from 128,000 on are its special tokens
+ * (<|begin_of_text|>, <|eot_id|>, the reserved ones…); none may come out of any text the model received.
+ */
+const specialTokens = (text: string): number[] => llama3Tokenizer.encode(text, { bos: false, eos: false }).filter((id) => id >= 128_000);
 
 describe('what reaches the model, and what comes back (PostgreSQL + Redis)', () => {
   const simulator = new OllamaSimulator();
@@ -69,6 +74,7 @@ describe('what reaches the model, and what comes back (PostgreSQL + Redis)', () 
       const anchor = (await user.post(`/v1/conversations/${id}/messages`, { content: 'anchor' })).body.assistantMessage.id as string;
       const systemTurns = new Set<string>();
       let accepted = 0;
+      let specialInputs = 0;
       await fc.assert(
         fc.asyncProperty(text, async (content) => {
           simulator.clearReceived();
@@ -83,12 +89,16 @@ describe('what reaches the model, and what comes back (PostgreSQL + Redis)', () 
           const sent = simulator.receivedRequests().at(-1)!.messages as Array<{ role: string; content: string }>;
           expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
           systemTurns.add(sent[0]!.content.replace(CANARY, 'CANARY'));
-          expect(sent[3]!.content).toBe(neutraliseControlSequences(turn.body.userMessage.content));
+          for (const message of sent) expect(specialTokens(message.content)).toEqual([]);
+          // Only invisible joiners were added: the model read the text the user wrote.
+          expect(sent[3]!.content.replaceAll('\u2060', '')).toBe(turn.body.userMessage.content.replaceAll('\u2060', ''));
+          if (specialTokens(content).length > 0) specialInputs++;
           if (content.length >= 8) expect(sent[0]!.content).not.toContain(content);
         }),
         { numRuns: 1000 },
       );
       expect(accepted).toBeGreaterThan(900);
+      expect(specialInputs).toBeGreaterThan(50); // the property met special tokens, many times
       // Every prompt carried exactly the one system turn gus built (the canary aside, which is new each turn).
       expect(systemTurns.size).toBe(1);
       expect([...systemTurns][0]).toMatch(/^\[CANARY\]\nYou are a helpful assistant\.[\s\S]*\n\nConversation layer\.$/);

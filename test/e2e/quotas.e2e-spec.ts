@@ -59,6 +59,14 @@ async function expectQuotaHeld(gus: RunningGus, userId: string, results: Answer[
   expect(ok.every((r) => r.body.finishReason === 'length' && r.body.usage.completionTokens === 100)).toBe(true); // capped at the room reserved
   expect(used).toBeLessThanOrEqual(QUOTA);
   expect(used).toBeGreaterThan(QUOTA - ONE_RESERVATION);
+  // No refusal while room remained: each refused turn needed more than was left when it asked (the message says
+  // both), and since every admitted turn used all it reserved, the final use is at least QUOTA − that remainder.
+  for (const r of refused) {
+    const short = /has (\d+) tokens left, fewer than this turn may use \((\d+)\)/.exec(r.body.message);
+    const [left, needed] = short ? [Number(short[1]), Number(short[2])] : /is used up/.test(r.body.message) ? [0, 1] : [NaN, NaN];
+    expect(left).toBeLessThan(needed);
+    expect(used).toBeGreaterThanOrEqual(QUOTA - left);
+  }
   expect(await storedMessages(gus, userId)).toBe(2 * ok.length); // a refused turn stored no user message
   return used;
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { Queue } from 'bullmq';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
@@ -89,8 +90,19 @@ describe('usage survives Redis going down (PostgreSQL + a Redis of its own)', ()
     expect(totals.totalTokens).toBe(expected);
     const events = await gus.query<{ n: number; applied: number }>('SELECT count(*)::int AS n, count(applied_at)::int AS applied FROM usage_events');
     expect(events[0]).toEqual({ n: 8, applied: 8 });
-    // Redelivery changes nothing: the totals stay exact.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect((await user.get(`/v1/conversations/${id}`)).body.usage.turns).toBe(8);
+
+    // Redelivery changes nothing: the billing job is delivered twice more (as a queue does after a worker died
+    // before acknowledging it), both run to completion, and every event stays applied once.
+    const billing = new Queue('usage-billing', { connection: { url: redis.url }, prefix: gus.env.GUS_REDIS_PREFIX });
+    try {
+      const jobs = [await billing.add('usage-billing', {}, { jobId: 'redelivered-1' }), await billing.add('usage-billing', {}, { jobId: 'redelivered-2' })];
+      await eventually(async () => {
+        for (const job of jobs) expect(await billing.getJobState(job.id!)).toBe('completed');
+      }, 15_000);
+    } finally {
+      await billing.close();
+    }
+    expect((await user.get(`/v1/conversations/${id}`)).body.usage).toMatchObject({ turns: 8, totalTokens: expected });
+    expect((await user.get('/v1/usage')).body.byModel).toEqual([expect.objectContaining({ turns: 8, totalTokens: expected })]);
   });
 });

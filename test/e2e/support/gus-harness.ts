@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -16,6 +16,7 @@ export const ADMIN_PASSWORD = 'admin-password-for-tests';
 const MAIN = join(process.cwd(), 'dist/src/main.js');
 
 export interface RunningGus {
+  /** Empty for GUS_ROLE=worker, which serves no HTTP. */
   url: string;
   /** The configuration the process was started with (as gus itself parses it). */
   config: AppConfig;
@@ -109,6 +110,7 @@ export async function startGus(options: StartOptions = {}): Promise<RunningGus> 
   }
   if (options.ollamaHost) env.OLLAMA_HOST = options.ollamaHost;
 
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -116,7 +118,8 @@ export async function startGus(options: StartOptions = {}): Promise<RunningGus> 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let url: string;
   try {
-    url = await listeningUrl(child, () => output, exited);
+    url = await listeningUrl(child, () => output, exited, startWaitMs());
+    recordStartTime(Date.now() - spawnedAt);
   } catch (error) {
     child.kill('SIGKILL');
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
@@ -151,13 +154,49 @@ export async function startGus(options: StartOptions = {}): Promise<RunningGus> 
   };
 }
 
-/** Waits for the "listening on http://…" log line of a starting gus process. */
-function listeningUrl(child: ChildProcess, output: () => string, exited: Promise<number | null>): Promise<string> {
+/**
+ * How long to wait for a start: a multiple of the slowest recent start measured on this machine (kept across
+ * test files in the temp dir), so a loaded machine waits longer and a hung start fails sooner than a fixed
+ * limit would. Before anything was measured, a cold start (first build of the embedded template) is allowed for.
+ */
+const START_TIMES_FILE = join(tmpdir(), 'gus-e2e-start-times.json');
+const START_WAIT = { factor: 4, floorMs: 10_000, firstMs: 45_000, ceilingMs: 50_000 /* inside jest's 60 s hook timeout */ };
+
+function measuredStartTimes(): number[] {
+  try {
+    const times = JSON.parse(readFileSync(START_TIMES_FILE, 'utf8')) as unknown;
+    return Array.isArray(times) ? times.filter((t): t is number => typeof t === 'number' && t > 0) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function startWaitMs(times = measuredStartTimes()): number {
+  const override = Number(process.env.GUS_TEST_START_WAIT_MS);
+  if (override > 0) return override;
+  if (times.length === 0) return START_WAIT.firstMs;
+  return Math.min(START_WAIT.ceilingMs, Math.max(START_WAIT.floorMs, START_WAIT.factor * Math.max(...times)));
+}
+
+function recordStartTime(ms: number): void {
+  try {
+    writeFileSync(START_TIMES_FILE, JSON.stringify([...measuredStartTimes(), ms].slice(-20)));
+  } catch {
+    // A read-only temp dir only costs the measurement.
+  }
+}
+
+/** Waits for the "listening on http://…" log line of a starting gus process (a worker's "running background workers only"). */
+function listeningUrl(child: ChildProcess, output: () => string, exited: Promise<number | null>, waitMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`gus did not start within 30 s:\n${output()}`)), 30_000);
+    const timer = setTimeout(
+      () => finish(new Error(`gus did not start within ${waitMs} ms (${START_WAIT.factor}× the slowest recent start, ${JSON.stringify(measuredStartTimes())} ms):\n${output()}`)),
+      waitMs,
+    );
     const check = () => {
       const match = /listening on (http:\/\/[^ ]+) /.exec(output());
       if (match) finish(null, match[1]!);
+      else if (output().includes('running background workers only')) finish(null, ''); // GUS_ROLE=worker: no HTTP
     };
     const finish = (error: Error | null, url?: string) => {
       clearTimeout(timer);
@@ -181,6 +220,11 @@ export async function deleteRedisKeys(prefix: string, url = REDIS_URL): Promise<
     } while (cursor !== '0');
   }
   await redis.quit();
+}
+
+/** Every route of a running gus, as Nest's router logged it at start ("Mapped {/v1/me, GET} route"). */
+export function routerRoutes(logs: string): Array<{ method: string; path: string }> {
+  return [...logs.matchAll(/"msg":"Mapped \{([^,]+), ([A-Z]+)\} route"/g)].map((m) => ({ path: m[1]!, method: m[2]! }));
 }
 
 /** Polls until `check` passes or the time is up (then the last failure is thrown). */

@@ -8,7 +8,7 @@ describe('in-process rate limit counters', () => {
 
   const windows = planWindows({ perMinute: 10, perHour: 15, perDay: 100 });
 
-  it('lets exactly the limit through 1,000 concurrent hits', async () => {
+  it('lets exactly the limit through 1,000 hits issued together (hitAt never awaits between reading and writing)', async () => {
     const verdicts = await Promise.all(Array.from({ length: 1000 }, () => storage.hit('user:a', windows)));
     expect(verdicts.filter((v) => v.allowed)).toHaveLength(10);
     expect((await storage.hit('user:b', windows)).allowed).toBe(true);

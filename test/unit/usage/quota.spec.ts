@@ -13,6 +13,7 @@ describe('token quota rules', () => {
     const [day, month] = quotaWindows(new Date('2026-12-31T23:30:00Z'));
     expect(day).toMatchObject({ key: '2026-12-31', start: new Date('2026-12-31T00:00:00Z'), resetsAt: new Date('2027-01-01T00:00:00Z') });
     expect(month).toMatchObject({ key: '2026-12', start: new Date('2026-12-01T00:00:00Z'), resetsAt: new Date('2027-01-01T00:00:00Z') });
+    expect([day.period, month.period]).toEqual(['day', 'month']); // the names refusals and warnings use
     const [leapDay, february] = quotaWindows(new Date('2028-02-29T00:00:00Z'));
     expect(leapDay).toMatchObject({ key: '2028-02-29', resetsAt: new Date('2028-03-01T00:00:00Z') });
     expect(february.resetsAt).toEqual(new Date('2028-03-01T00:00:00Z'));
@@ -30,6 +31,7 @@ describe('token quota rules', () => {
     expect(refusingPeriod([1000, 5000], 1, [1000, 5000])).toBe('month');
     expect(refusingPeriod([1000, 10], 1, [1000, 5000])).toBe('day');
     expect(refusingPeriod([0, 0], 0, [1000, 5000])).toBeNull();
+    expect(refusingPeriod([999, 4999], 1, [1000, 5000])).toBeNull(); // filling both exactly is allowed
   });
 
   it('refuses with 429 QUOTA_EXCEEDED naming the period, the limit and what is left, and Retry-After until it resets', () => {
@@ -39,6 +41,8 @@ describe('token quota rules', () => {
     expect(full).toBeInstanceOf(DomainError);
     expect(full).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, headers: { 'Retry-After': '60' } });
     expect(full.message).toBe('the daily token quota of 1000 is used up; it resets at 2026-11-25T00:00:00.000Z');
+    const dayLeft = quotaExceeded(quotas, { refusedBy: 'day', totals: [990, 1000] }, 40, day, now); // what is left of the day, not of the month
+    expect(dayLeft.message).toBe('the daily token quota of 1000 has 10 tokens left, fewer than this turn may use (40); it resets at 2026-11-25T00:00:00.000Z');
     const short = quotaExceeded(quotas, { refusedBy: 'month', totals: [0, 4990] }, 40, month, now);
     expect(short.message).toBe('the monthly token quota of 5000 has 10 tokens left, fewer than this turn may use (40); it resets at 2026-12-01T00:00:00.000Z');
     expect(short.headers).toEqual({ 'Retry-After': String(6 * 86400 + 60) });

@@ -53,6 +53,7 @@ describe('the window the headers report', () => {
     const equal = { name: 'minute', limit: 3, ttlMs: 60_000 };
     const equalHour = { name: 'hour', limit: 3, ttlMs: 3_600_000 };
     expect(tightestWindow([usage(equal, 3, 20_000), usage(equalHour, 3, 3_500_000)]).window.name).toBe('hour');
+    expect(() => tightestWindow([])).toThrow('a rate limit needs at least one window');
     expect(tightestWindow([usage(equalHour, 3, 3_500_000), usage(equal, 3, 20_000)]).window.name).toBe('hour');
   });
 
