@@ -18,4 +18,7 @@ COPY package.json ./
 COPY config ./config
 USER node
 EXPOSE 3000
+# Liveness of the process (node:slim has no curl); readiness (database, Redis, model) is /health/ready.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/src/main.js"]

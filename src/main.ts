@@ -12,11 +12,11 @@ const [{ Logger }, { createApp }] = await Promise.all([import('@nestjs/common'),
 const app = await createApp(config);
 const logger = new Logger('Gus');
 logger.log(tracing);
+// A worker listens too, for its probes and /metrics only (see serveOnlyHealth).
+await app.listen(config.port, config.host);
+const { port } = app.getHttpServer().address() as { port: number };
 if (config.role === 'worker') {
-  await app.init();
-  logger.log('running background workers only (GUS_ROLE=worker)');
+  logger.log(`listening on http://${config.host}:${port} (health and metrics only: GUS_ROLE=worker runs the background workers and serves no API)`);
 } else {
-  await app.listen(config.port, config.host);
-  const { port } = app.getHttpServer().address() as { port: number };
-  logger.log(`listening on http://${config.host}:${port} (web console at /, OpenAPI at /docs)`);
+  logger.log(`listening on http://${config.host}:${port} (web console at /, OpenAPI at /docs)${config.role === 'api' ? ' - GUS_ROLE=api: jobs are queued for worker processes' : ''}`);
 }

@@ -9,9 +9,13 @@ export interface AppConfig {
   host: string;
   /** Unset: embedded PGlite in dataDir. */
   databaseUrl?: string;
+  /** PostgreSQL connections this process may hold (GUS_DB_POOL_SIZE); the server's budget is this × processes. */
+  dbPoolSize: number;
   dataDir: string;
-  /** Unset: in-process queue and limiter storage. */
+  /** Unset: in-process queue and limiter storage. With REDIS_CLUSTER_NODES: only its credentials and TLS are used. */
   redisUrl?: string;
+  /** REDIS_CLUSTER_NODES=host:port,host:port: a Redis Cluster (any reachable nodes; the rest are discovered). */
+  redisClusterNodes?: Array<{ host: string; port: number }>;
   /** Prefix for every Redis key and BullMQ queue of this deployment (tests isolate runs with it). */
   redisPrefix: string;
   /** Unset: the built-in model simulator, started in-process. */
@@ -86,8 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: int(env.PORT, 3000, 'PORT'),
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
+    dbPoolSize: positiveInt(env.GUS_DB_POOL_SIZE, 20, 'GUS_DB_POOL_SIZE'),
     dataDir: resolve(env.GUS_DATA_DIR || '.gus-data'),
     redisUrl: env.REDIS_URL || undefined,
+    redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
     redisPrefix: env.GUS_REDIS_PREFIX || 'gus',
     ollamaHost: env.OLLAMA_HOST || undefined,
     adminEmail: env.GUS_ADMIN_EMAIL || undefined,
@@ -123,12 +129,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     abandonedTurnMs: 0,
     abandonedTurnSweepMs: positiveInt(env.GUS_ABANDONED_TURN_SWEEP_MS, 30_000, 'GUS_ABANDONED_TURN_SWEEP_MS'),
   };
+  // A cluster is Redis too: everything that asks "is there Redis?" reads redisUrl.
+  if (config.redisClusterNodes && !config.redisUrl) config.redisUrl = `redis://${config.redisClusterNodes[0]!.host}:${config.redisClusterNodes[0]!.port}`;
   // A turn lasts at most GUS_LLM_TIMEOUT_MS: an open question older than that plus a margin has no live turn.
   config.abandonedTurnMs = positiveInt(env.GUS_ABANDONED_TURN_MS, config.llmTimeoutMs + 60_000, 'GUS_ABANDONED_TURN_MS');
   if (config.abandonedTurnMs <= config.llmTimeoutMs) {
     throw new Error(`GUS_ABANDONED_TURN_MS (${config.abandonedTurnMs}) must exceed GUS_LLM_TIMEOUT_MS (${config.llmTimeoutMs}): a live turn would be closed`);
   }
   return config;
+}
+
+/** `10.0.0.1:7000,10.0.0.2:7000` → cluster start-up nodes. */
+function clusterNodes(raw: string | undefined): AppConfig['redisClusterNodes'] {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (!entries.length) return undefined;
+  return entries.map((entry) => {
+    const at = entry.lastIndexOf(':');
+    const host = entry.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(entry.slice(at + 1));
+    if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+      throw new Error(`REDIS_CLUSTER_NODES: "${entry}" is not host:port`);
+    }
+    return { host, port };
+  });
 }
 
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {

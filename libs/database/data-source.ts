@@ -33,7 +33,7 @@ export async function dataSourceOptions(config: AppConfig): Promise<DataSourceOp
   };
   if (config.databaseUrl) {
     // A connection attempt gives up after 5 s (the default waits for ever: a PostgreSQL that is down would hang turns).
-    return { ...common, url: config.databaseUrl, extra: { max: 20, connectionTimeoutMillis: 5000, keepAlive: true } };
+    return { ...common, url: config.databaseUrl, extra: { max: config.dbPoolSize, connectionTimeoutMillis: 5000, keepAlive: true } };
   }
   const dataDir = join(config.dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });

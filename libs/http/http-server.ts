@@ -143,14 +143,14 @@ const STRICT_CSP = {
 
 /**
  * Security headers (helmet's defaults, no X-Powered-By) on every answer. The CSP is strict everywhere except
- * Swagger UI at /docs, whose page has inline styles. Both middlewares are built once: helmet's per-request
+ * Swagger UI at /docs and Bull Board at /admin/queues, whose pages have inline styles. Both middlewares are built once: helmet's per-request
  * work is then a dozen setHeader calls.
  */
 export function registerSecurityHeaders(fastify: FastifyInstance): void {
   const strict = helmet({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP } });
   const docs = helmet({ contentSecurityPolicy: { useDefaults: false, directives: { ...STRICT_CSP, styleSrc: ["'self'", "'unsafe-inline'"] } } });
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
-    const middleware = req.url.startsWith('/docs') ? docs : strict;
+    const middleware = req.url.startsWith('/docs') || req.url.startsWith('/admin/queues') ? docs : strict;
     middleware(req.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
 }
@@ -188,5 +188,19 @@ export function registerRequestHooks(fastify: FastifyInstance, logger: Logger): 
       logger.info({ req: { id: req.id, method: req.method, url: route }, res: { statusCode: status }, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
     }
     done();
+  });
+}
+
+/** What a worker process (GUS_ROLE=worker) answers over HTTP: its probes and its metrics, nothing else. */
+export const WORKER_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/** A worker serves no API: every other path is 404 before any guard or handler runs. */
+export function serveOnlyHealth(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
+    if (WORKER_PATHS.has(req.url.split('?')[0]!)) return done();
+    void reply
+      .code(404)
+      .type('application/json')
+      .send({ statusCode: 404, code: 'NOT_FOUND', message: 'this is a worker process (GUS_ROLE=worker): it serves only /health/live, /health/ready and /metrics', requestId: req.id });
   });
 }

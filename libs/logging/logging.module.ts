@@ -22,3 +22,12 @@ export class LoggingModule {
     };
   }
 }
+
+@Module({})
+export class LoggingProcessorsModule {}
+
+/** The payload-audit BullMQ consumer, for processes that run workers on Redis (loaded only then). */
+export async function loggingProcessors(): Promise<DynamicModule> {
+  const { PayloadAuditProcessor } = await import('./payload-audit.processor.js');
+  return { module: LoggingProcessorsModule, providers: [PayloadAuditProcessor] };
+}

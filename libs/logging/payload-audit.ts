@@ -5,12 +5,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { InProcessJobQueue } from '../queue/in-process-job-queue.js';
 import { JobQueue } from '../queue/job-queue.js';
+import { PAYLOAD_AUDIT_QUEUE } from '../queue/queues.js';
 import { redactValue } from './redaction.js';
 
-export const PAYLOAD_AUDIT_QUEUE = 'payload-audit';
-
-interface AuditRecord {
+export interface AuditRecord {
   requestId: string;
   userId: string | null;
   method: string;
@@ -46,7 +46,8 @@ export class PayloadAudit implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    if (this.config.role === 'api') return;
+    // With BullMQ, PayloadAuditProcessor brings the jobs to write().
+    if (this.config.role === 'api' || !(this.queue instanceof InProcessJobQueue)) return;
     this.queue.process<AuditRecord>(PAYLOAD_AUDIT_QUEUE, (record, job) => this.write(job.id, record));
   }
 
@@ -106,7 +107,7 @@ export class PayloadAudit implements OnModuleInit {
     return rows[0]?.n ?? 0;
   }
 
-  private async write(id: string, record: AuditRecord): Promise<void> {
+  async write(id: string, record: AuditRecord): Promise<void> {
     // A user erased since the request was made has no account: their record is not written.
     await this.db.query(
       `INSERT INTO audit_payloads (id, request_id, user_id, method, route, status, request, response)

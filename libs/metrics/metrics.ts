@@ -125,24 +125,33 @@ export function observeModelCall(model: string): ModelCallObservation {
   };
 }
 
-type QueueDepths = () => Promise<Array<{ queue: string; waiting: number; active: number; failed: number }>>;
+type QueueDepths = () => Promise<Array<{ queue: string; waiting: number; active: number; failed: number; delayed: number }>>;
 let readQueueDepths: QueueDepths | null = null;
 
-/** Jobs per queue and state, read from the queue when Prometheus scrapes. */
+/** Jobs per queue and state, read from the queue when Prometheus scrapes (the whole deployment's on BullMQ). */
 export const queueDepth = new Gauge({
   name: 'gus_queue_jobs',
-  help: 'Background jobs by queue and state (waiting includes delayed retries)',
+  help: 'Background jobs by queue and state: waiting (ready), active, delayed (retries in backoff), failed',
   labelNames: ['queue', 'state'] as const,
   registers: [metricsRegistry],
   async collect() {
     if (!readQueueDepths) return;
     this.reset();
-    for (const { queue, waiting, active, failed } of await readQueueDepths().catch(() => [])) {
+    for (const { queue, waiting, active, failed, delayed } of await readQueueDepths().catch(() => [])) {
       this.set({ queue, state: 'waiting' }, waiting);
       this.set({ queue, state: 'active' }, active);
+      this.set({ queue, state: 'delayed' }, delayed);
       this.set({ queue, state: 'failed' }, failed);
     }
   },
+});
+
+/** Job runs by this process: an API process (GUS_ROLE=api) never counts one. */
+export const jobsProcessed = new Counter({
+  name: 'gus_jobs_processed_total',
+  help: 'Background job runs by this process, by queue and outcome (completed, failed: a failed run may be retried)',
+  labelNames: ['queue', 'outcome'] as const,
+  registers: [metricsRegistry],
 });
 
 export function reportQueueDepths(read: QueueDepths): void {

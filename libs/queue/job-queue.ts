@@ -1,3 +1,5 @@
+import type { QueueName } from './queues.js';
+
 /** What a handler learns about the job it runs. */
 export interface JobInfo {
   id: string;
@@ -8,36 +10,33 @@ export interface JobInfo {
 export type JobHandler<T = unknown> = (data: T, job: JobInfo) => Promise<void>;
 
 export interface QueueStats {
+  /** Ready to run now. */
   waiting: number;
   active: number;
   failed: number;
+  /** Retries waiting for their backoff. */
+  delayed: number;
 }
 
 /**
- * Durable-enough background work: BullMQ on Redis in production, an in-process queue on the embedded
- * default. Handlers must be idempotent: a job may run more than once (job id = the event id).
+ * The port the contexts enqueue through: BullMQ on Redis (Nest's BullModule, jobs consumed by the owning
+ * context's @Processor classes in worker processes) or the embedded in-process queue. Handlers must be
+ * idempotent: a job may run more than once (its id names what it does).
  */
 export abstract class JobQueue {
-  /** Which backend this is, for the start-up log and health. */
+  /** Which backend this is, for the start-up log, health and /admin/queues. */
   abstract readonly kind: 'bullmq' | 'in-process';
 
-  /** Called by the context that owns the queue, in processes that run workers. */
-  abstract process<T>(queue: string, handler: JobHandler<T>): void;
-
   /**
-   * Adds a job; a job whose id is already waiting is not added twice. `personal`: the data holds a user's content,
+   * Adds a job; a job whose id is already known is not added twice. `personal`: the data holds a user's content,
    * so the backend forgets the job as soon as it has run (nothing of it is left to erase later).
    */
-  abstract add<T>(queue: string, jobId: string, data: T, options?: { personal?: boolean }): Promise<void>;
+  abstract add<T>(queue: QueueName, jobId: string, data: T, options?: { personal?: boolean }): Promise<void>;
 
-  abstract stats(queue: string): Promise<QueueStats>;
+  abstract stats(queue: QueueName): Promise<QueueStats>;
 
-  /** The queues this process has added to or works on. */
-  abstract names(): string[];
+  /** The queues of this deployment. */
+  abstract names(): QueueName[];
 
   abstract close(): Promise<void>;
 }
-
-export const JOB_ATTEMPTS = 8;
-/** Exponential backoff: 200 ms, 400 ms, 800 ms … */
-export const backoffMs = (attempt: number): number => 200 * 2 ** (attempt - 1);

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentityModule } from '../identity/identity.module.js';
 import { LlmModule } from '../llm/llm.module.js';
@@ -71,6 +71,24 @@ import { UserDataService } from './service/user-data.service.js';
     turnStreamStoreProvider,
     TurnStreamWriterFactory,
   ],
-  exports: [ConversationFacade],
+  exports: [ConversationFacade, SummaryWorker, TitleWorker, RetentionService, AnalyticsRollupService],
 })
 export class ConversationModule {}
+
+@Module({})
+export class ConversationProcessorsModule {}
+
+/** This context's BullMQ consumers, for processes that run workers on Redis (@nestjs/bullmq is loaded only then). */
+export async function conversationProcessors(): Promise<DynamicModule> {
+  const [{ SummaryProcessor }, { TitleProcessor }, { RetentionProcessor }, { AnalyticsRollupProcessor }] = await Promise.all([
+    import('./service/summary.processor.js'),
+    import('./service/title.processor.js'),
+    import('./service/retention.processor.js'),
+    import('./service/analytics-rollup.processor.js'),
+  ]);
+  return {
+    module: ConversationProcessorsModule,
+    imports: [ConversationModule],
+    providers: [SummaryProcessor, TitleProcessor, RetentionProcessor, AnalyticsRollupProcessor],
+  };
+}

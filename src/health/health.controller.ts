@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { Public } from '../../libs/auth/auth.decorators.js';
@@ -20,12 +20,14 @@ export class HealthController {
   ) {}
 
   @Get('health/live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
   live() {
     return { status: 'ok' };
   }
 
   /** Ready when the database, Redis (if configured) and the model server all answer. */
   @Get('health/ready')
+  @ApiOperation({ summary: 'Readiness: database, Redis (if configured) and model server answer' })
   @HealthCheck()
   ready() {
     return this.health.check([
@@ -36,6 +38,7 @@ export class HealthController {
   }
 
   @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics' })
   @Header('Content-Type', metricsRegistry.contentType)
   metrics(): Promise<string> {
     return metricsRegistry.metrics();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ModelTier, PlanPolicy, Principal } from '../../libs/auth/principal.js';
 import { PlanCatalog, assertPlanAllowsTier } from './domain/plan-catalog.js';
+import { AuthService } from './service/auth.service.js';
 import { UsersService } from './service/users.service.js';
 
 /** Identity's public face for other contexts: what a caller's plan entitles them to, and suspension. */
@@ -9,7 +10,13 @@ export class IdentityFacade {
   constructor(
     private readonly users: UsersService,
     private readonly plans: PlanCatalog,
+    private readonly auth: AuthService,
   ) {}
+
+  /** The caller behind a bearer token (API key or JWT), for routes outside Nest's guards (the queue dashboard). */
+  authenticate(token: string): Promise<Principal> {
+    return this.auth.authenticate(token);
+  }
 
   /** Whether any plan asks for its users' payloads to be audited (the audit hooks are installed only then). */
   anyPlanLogsPayloads(): boolean {

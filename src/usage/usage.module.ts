@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG } from '../../libs/config/app-config.js';
@@ -27,6 +27,15 @@ import { UsageFacade } from './usage.facade.js';
     // After identity's BearerAuthGuard (see RateLimitGuard for why the order holds).
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [UsageFacade],
+  exports: [UsageFacade, BillingWorker],
 })
 export class UsageModule {}
+
+@Module({})
+export class UsageProcessorsModule {}
+
+/** This context's BullMQ consumers, for processes that run workers on Redis (@nestjs/bullmq is loaded only then). */
+export async function usageProcessors(): Promise<DynamicModule> {
+  const { BillingProcessor } = await import('./service/billing.processor.js');
+  return { module: UsageProcessorsModule, imports: [UsageModule], providers: [BillingProcessor] };
+}

@@ -37,7 +37,9 @@ describe('the web console at / (headless Chromium)', () => {
     const page = await context.newPage();
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 40[34]/.test(message.text())) problems.push(message.text());
+      // The queue view probes /admin/queues without credentials on purpose: 401 there says gus serves a dashboard.
+      const probe = /status of 401/.test(message.text()) && message.location().url.endsWith('/admin/queues');
+      if (message.type() === 'error' && !/status of 40[34]/.test(message.text()) && !probe) problems.push(message.text());
     });
     return page;
   }

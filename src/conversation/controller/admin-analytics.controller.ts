@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { AnalyticsRollupService } from '../service/analytics-rollup.service.js';
@@ -24,12 +24,14 @@ export class AdminAnalyticsController {
 
   /** Per UTC day and model: turns, active users, tokens, cost, error and interruption rates, latency and TTFT percentiles, ratings, flags. */
   @Get()
+  @ApiOperation({ summary: 'Feedback and usage analytics (admin)' })
   report(@Query() query: AnalyticsQuery) {
     return this.feedback.report(query);
   }
 
   /** Rolls up the closed days the daily rollup lacks now (besides the schedule); answers the days rolled up. */
   @Post('rollup')
+  @ApiOperation({ summary: 'Roll the analytics up now (admin; otherwise done on a timer)' })
   @HttpCode(201)
   rollUp() {
     return this.rollup.run();

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Max, Min } from 'class-validator';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { QueryInt } from '../../../libs/http/query-int.js';
@@ -21,12 +21,14 @@ export class AdminRetentionController {
 
   /** The latest retention runs, newest first: when, how many conversations each deleted, and how it ended. */
   @Get()
+  @ApiOperation({ summary: 'Past retention runs, newest first (admin)' })
   async list(@Query() query: RunsQuery) {
     return { data: (await this.retention.recentRuns(query.limit ?? 20)).map(toRunResponse) };
   }
 
   /** Runs retention now (besides the schedule) and answers the run. */
   @Post()
+  @ApiOperation({ summary: 'Start a retention run now (admin)' })
   @HttpCode(201)
   async run() {
     return toRunResponse(await this.retention.run());

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { TurnAuditService } from '../service/turn-audit.service.js';
@@ -15,6 +15,7 @@ export class AdminTraceController {
 
   /** Each turn's timeline: received, validated (which checks), context built, model called, stored, billed. */
   @Get(':id/trace')
+  @ApiOperation({ summary: 'The trace of a message: context, moderation checks, timings (admin)' })
   trace(@Param('id', uuid) id: string) {
     return this.audit.timeline(id);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
@@ -8,6 +8,7 @@ import { toDomainError, toOpenAiError } from '../../../libs/errors/http-error.fi
 import { headerOf } from '../../../libs/http/headers.js';
 import { INPUT_LIMITS } from '../../../libs/http/input-limits.js';
 import { errorsByCode } from '../../../libs/metrics/metrics.js';
+import { IdempotencyKeyHeader } from '../../../libs/http/openapi.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
@@ -68,6 +69,8 @@ export class ChatCompletionsController {
 
   /** OpenAI's chat completions, streamed (SSE chunks ending with `data: [DONE]`) or not. */
   @Post()
+  @ApiOperation({ summary: 'OpenAI-compatible chat completion (stream: true for server-sent chunks)' })
+  @IdempotencyKeyHeader()
   @ApiBody({ type: ChatCompletionDto })
   @ApiHeader({ name: 'X-Conversation-Id', required: false, description: 'store the exchange in this gus conversation' })
   @ApiHeader({ name: 'X-Resumable', required: false, description: 'true (with stream and X-Conversation-Id): the answer goes on when the client leaves, and can be reconnected to' })

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IdempotencyKeyHeader } from '../../../libs/http/openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
@@ -31,6 +32,18 @@ import {
   toFeedbackResponse,
   toMessageResponse,
 } from './dto/conversation.dto.js';
+import {
+  BranchResponse,
+  ConversationDetailResponse,
+  ConversationPageResponse,
+  ConversationResponse,
+  DeletedResponse,
+  ExportResponse,
+  FeedbackResponse,
+  StreamResponse,
+  TreeResponse,
+  TurnResponse,
+} from './dto/conversation.schemas.js';
 import { TurnEventStream, onClientGone } from './turn-event-stream.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
@@ -45,7 +58,6 @@ const toTurnResponse = (turn: TurnResult) => ({
 
 @ApiTags('conversations')
 @ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'on sends: a retry with the same key and body gets the first result' })
 @Controller('v1/conversations')
 export class ConversationsController {
   constructor(
@@ -60,12 +72,16 @@ export class ConversationsController {
   ) {}
 
   @Post()
+  @ConversationResponse(201)
+  @ApiOperation({ summary: 'Create a conversation' })
   @HttpCode(201)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateConversationDto) {
     return toConversationResponse(await this.conversations.create(principal, body));
   }
 
   @Get()
+  @ConversationPageResponse()
+  @ApiOperation({ summary: 'List the conversations of the caller (state and model filters, cursor)' })
   async list(@CurrentPrincipal() principal: Principal, @Query() query: ListConversationsQuery) {
     const page = await this.conversations.list(principal, {
       state: query.state,
@@ -80,6 +96,8 @@ export class ConversationsController {
   }
 
   @Get(':id')
+  @ConversationDetailResponse()
+  @ApiOperation({ summary: 'One conversation with its usage' })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
     const conversation = await this.conversations.get(principal, id);
     const [usage, stateChanges] = await Promise.all([this.usage.conversationTotals(id), this.conversations.stateChanges(id)]);
@@ -91,6 +109,8 @@ export class ConversationsController {
   }
 
   @Patch(':id')
+  @ConversationResponse()
+  @ApiOperation({ summary: 'Rename, pause, archive or switch the current branch (currentLeafId)' })
   async update(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: UpdateConversationDto) {
     if (body.title === undefined && body.state === undefined && body.systemPrompt === undefined && body.currentLeafId === undefined) {
       throw invalid('nothing to change: give title, state, systemPrompt or currentLeafId');
@@ -99,12 +119,16 @@ export class ConversationsController {
   }
 
   @Delete(':id')
+  @DeletedResponse()
+  @ApiOperation({ summary: 'Delete a conversation (its usage stays counted)' })
   @HttpCode(204)
   async delete(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
     await this.conversations.delete(principal, id);
   }
 
   @Get(':id/messages')
+  @BranchResponse()
+  @ApiOperation({ summary: 'The messages of a branch, root first (the current one by default)' })
   async messages(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Query() query: BranchQuery) {
     const { conversation, messages } = await this.conversations.branch(principal, id, query.leafId);
     return { conversationId: conversation.id, leafId: messages.at(-1)?.id ?? null, data: messages.map(toMessageResponse) };
@@ -112,6 +136,8 @@ export class ConversationsController {
 
   /** The whole tree with ratings and usage, as JSON or as a Markdown document (a download either way). */
   @Get(':id/export')
+  @ExportResponse()
+  @ApiOperation({ summary: 'Export the whole tree with ratings and usage, as JSON or Markdown (a download)' })
   async export(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Query() query: ExportQuery, @Res({ passthrough: true }) reply: FastifyReply) {
     const doc = await this.data.exportConversation(principal, id);
     const markdown = query.format === 'markdown';
@@ -129,6 +155,8 @@ export class ConversationsController {
   }
 
   @Get(':id/tree')
+  @TreeResponse()
+  @ApiOperation({ summary: 'The whole message tree' })
   async tree(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
     const { conversation, messages } = await this.conversations.tree(principal, id);
     const children = new Map<string, string[]>();
@@ -145,6 +173,9 @@ export class ConversationsController {
 
   /** JSON by default; `stream: true` answers with server-sent events. Writes its own response (errors go to the filter). */
   @Post(':id/messages')
+  @TurnResponse()
+  @ApiOperation({ summary: 'Send a message and get the answer (JSON, or server-sent events with stream: true)' })
+  @IdempotencyKeyHeader()
   send(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
@@ -158,6 +189,9 @@ export class ConversationsController {
 
   /** A new answer to the same question, as a sibling of an answer (or a child of a user message). */
   @Post(':id/messages/:messageId/regenerate')
+  @TurnResponse()
+  @ApiOperation({ summary: 'A new answer to the same question, as a sibling (JSON or server-sent events)' })
+  @IdempotencyKeyHeader()
   regenerate(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
@@ -172,6 +206,8 @@ export class ConversationsController {
 
   /** The caller's rating of an answer: one per answer, replaced by the next. */
   @Put(':id/messages/:messageId/feedback')
+  @FeedbackResponse()
+  @ApiOperation({ summary: 'Rate an answer (one rating per answer, replaced by the next)' })
   async rate(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Param('messageId', uuid) messageId: string, @Body() body: FeedbackDto) {
     return toFeedbackResponse(await this.feedback.rate(principal, id, messageId, body));
   }
@@ -181,6 +217,8 @@ export class ConversationsController {
    * the live rest, on any instance; a finished stream replays for GUS_STREAM_REPLAY_SECONDS.
    */
   @Get(':id/messages/:messageId/stream')
+  @StreamResponse()
+  @ApiOperation({ summary: 'Reconnect to a resumable stream: the events after Last-Event-ID, then the live rest' })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'the id of the last event received; default: from the start' })
   async resume(
     @CurrentPrincipal() principal: Principal,
@@ -203,6 +241,8 @@ export class ConversationsController {
   }
 
   @Post(':id/fork')
+  @ConversationResponse(201)
+  @ApiOperation({ summary: 'Fork the path root to message into a new conversation' })
   @HttpCode(201)
   async fork(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ForkDto) {
     return toConversationResponse(await this.conversations.fork(principal, id, body.messageId));

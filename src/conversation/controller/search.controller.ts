@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
@@ -35,6 +35,7 @@ export class SearchController {
 
   /** The caller's messages matching `q`, best first; `snippet` is escaped HTML with the matches in `<mark>`. */
   @Get('messages')
+  @ApiOperation({ summary: 'Full-text search over the messages of the caller, with snippets' })
   async messages(@CurrentPrincipal() principal: Principal, @Query() query: SearchMessagesQuery) {
     const page = await this.search.search(principal, { q: query.q, limit: query.limit ?? 20, cursor: query.cursor });
     return { data: page.hits.map(toHitResponse), nextCursor: page.nextCursor };

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Roles } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
@@ -44,6 +44,7 @@ export class UserDataController {
 
   /** All of the caller's data as NDJSON, streamed (one conversation in memory at a time). */
   @Get('v1/me/export')
+  @ApiOperation({ summary: 'Export everything gus holds about the caller (a download)' })
   @ApiProduces('application/x-ndjson')
   export(@CurrentPrincipal() principal: Principal, @Res() reply: FastifyReply): void {
     void reply
@@ -54,6 +55,7 @@ export class UserDataController {
 
   /** Erases the caller: conversations, messages, summaries, idempotency records, audit payloads, flag evidence, keys, the account. */
   @Delete('v1/me')
+  @ApiOperation({ summary: 'Erase the account of the caller and all its data' })
   @HttpCode(204)
   async eraseMe(@CurrentPrincipal() principal: Principal): Promise<void> {
     await this.data.erase(principal.userId);
@@ -61,6 +63,7 @@ export class UserDataController {
 
   /** The same erasure, by an admin; answers what was erased. */
   @Delete('v1/admin/users/:id/data')
+  @ApiOperation({ summary: 'Erase a user and all their data (admin)' })
   @Roles('admin')
   @ApiTags('admin')
   eraseUser(@Param('id', uuid) id: string) {

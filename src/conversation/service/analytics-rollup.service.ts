@@ -1,11 +1,13 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
+import { InProcessJobQueue } from '../../../libs/queue/in-process-job-queue.js';
 import { JobQueue } from '../../../libs/queue/job-queue.js';
+import { ANALYTICS_ROLLUP_QUEUE } from '../../../libs/queue/queues.js';
 import { LlmFacade } from '../../llm/llm.facade.js';
 import { MAX_ANALYTICS_DAYS } from '../domain/feedback.js';
 import { AnalyticsRepository } from '../repository/analytics.repository.js';
 
-export const ANALYTICS_ROLLUP_QUEUE = 'analytics-rollup';
+export { ANALYTICS_ROLLUP_QUEUE };
 /** A run rolls up at most this many days (a first run over a long history goes on at the next interval). */
 const MAX_DAYS_PER_RUN = MAX_ANALYTICS_DAYS;
 
@@ -28,7 +30,8 @@ export class AnalyticsRollupService implements OnModuleInit, BeforeApplicationSh
 
   onModuleInit(): void {
     if (this.config.role === 'api') return;
-    this.queue.process(ANALYTICS_ROLLUP_QUEUE, async () => void (await this.run()));
+    // With BullMQ, AnalyticsRollupProcessor runs the jobs.
+    if (this.queue instanceof InProcessJobQueue) this.queue.process(ANALYTICS_ROLLUP_QUEUE, async () => void (await this.run()));
     this.timer = setInterval(() => this.schedule(), this.config.analyticsRollupIntervalMs);
     this.timer.unref();
   }

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { retentionDeleted, retentionRunDuration, retentionRuns } from '../../../libs/metrics/metrics.js';
+import { InProcessJobQueue } from '../../../libs/queue/in-process-job-queue.js';
 import { JobQueue } from '../../../libs/queue/job-queue.js';
+import { RETENTION_QUEUE } from '../../../libs/queue/queues.js';
 import { IdentityFacade } from '../../identity/identity.facade.js';
 import { retentionCutoffs, type RetentionRun } from '../domain/retention.js';
 import { RetentionRepository } from '../repository/retention.repository.js';
 
-export const RETENTION_QUEUE = 'conversation-retention';
+export { RETENTION_QUEUE };
 /** A run stops after this many batches (the next run goes on): no run holds the database for ever. */
 const MAX_BATCHES_PER_RUN = 1_000;
 
@@ -30,7 +32,8 @@ export class RetentionService implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleInit(): void {
     if (this.config.role === 'api') return;
-    this.queue.process(RETENTION_QUEUE, async () => void (await this.run()));
+    // With BullMQ, RetentionProcessor runs the jobs.
+    if (this.queue instanceof InProcessJobQueue) this.queue.process(RETENTION_QUEUE, async () => void (await this.run()));
     this.timer = setInterval(() => this.schedule(), this.config.retentionIntervalMs);
     this.timer.unref();
   }

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
+import { InProcessJobQueue } from '../../../libs/queue/in-process-job-queue.js';
 import { JobQueue } from '../../../libs/queue/job-queue.js';
+import { SUMMARY_QUEUE } from '../../../libs/queue/queues.js';
 import { LlmFacade } from '../../llm/llm.facade.js';
 import { countsAsHistory } from '../domain/message.js';
 import { MessageRepository } from '../repository/message.repository.js';
 
-export const SUMMARY_QUEUE = 'conversation-summaries';
-
-interface SummaryJob {
+export interface SummaryJob {
   conversationId: string;
   /** The newest message the summary must cover (the first one that fell out of the window). */
   coversMessageId: string;
@@ -35,7 +35,8 @@ export class SummaryQueue {
 
 /**
  * Summarises the part of a branch that fell out of the context window, starting from the previous
- * summary when there is one, and stores it against the newest message it covers.
+ * summary when there is one, and stores it against the newest message it covers. With BullMQ its jobs reach
+ * it through SummaryProcessor; on the embedded queue it registers itself.
  */
 @Injectable()
 export class SummaryWorker implements OnModuleInit {
@@ -47,7 +48,7 @@ export class SummaryWorker implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    if (this.config.role === 'api') return;
+    if (this.config.role === 'api' || !(this.queue instanceof InProcessJobQueue)) return;
     this.queue.process<SummaryJob>(SUMMARY_QUEUE, (job) => this.summarise(job));
   }
 

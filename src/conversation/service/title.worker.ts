@@ -2,18 +2,20 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { titleJobs } from '../../../libs/metrics/metrics.js';
+import { InProcessJobQueue } from '../../../libs/queue/in-process-job-queue.js';
 import { JobQueue } from '../../../libs/queue/job-queue.js';
+import { TITLE_QUEUE } from '../../../libs/queue/queues.js';
 import { LlmFacade } from '../../llm/llm.facade.js';
 import { UsageFacade, type UsageEvent } from '../../usage/usage.facade.js';
 import { TITLE_INSTRUCTION, cleanTitle, excerpt } from '../domain/title.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
 import { MessageRepository } from '../repository/message.repository.js';
 
-export const TITLE_QUEUE = 'conversation-titles';
+export { TITLE_QUEUE };
 /** The answer room a title gets: a handful of words. */
 const TITLE_MAX_TOKENS = 24;
 
-interface TitleJob {
+export interface TitleJob {
   conversationId: string;
   userId: string;
   questionId: string;
@@ -59,15 +61,18 @@ export class TitleWorker implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    if (this.config.role === 'api') return;
-    this.queue.process<TitleJob>(TITLE_QUEUE, async (job) => {
-      try {
-        titleJobs.inc({ outcome: (await this.title(job)) === null ? 'skipped' : 'titled' });
-      } catch (error) {
-        titleJobs.inc({ outcome: 'failed' });
-        throw error;
-      }
-    });
+    // With BullMQ, TitleProcessor brings the jobs to handle().
+    if (this.config.role === 'api' || !(this.queue instanceof InProcessJobQueue)) return;
+    this.queue.process<TitleJob>(TITLE_QUEUE, (job) => this.handle(job));
+  }
+
+  async handle(job: TitleJob): Promise<void> {
+    try {
+      titleJobs.inc({ outcome: (await this.title(job)) === null ? 'skipped' : 'titled' });
+    } catch (error) {
+      titleJobs.inc({ outcome: 'failed' });
+      throw error;
+    }
   }
 
   /** Returns the title set, or null when there was nothing to do. */

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { UsersService } from '../service/users.service.js';
@@ -15,29 +15,34 @@ export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @ApiOperation({ summary: 'List users (admin; filters, cursor)' })
   async list(@Query() query: ListUsersQuery) {
     const page = await this.users.list({ limit: query.limit ?? 50, cursor: query.cursor, role: query.role, status: query.status });
     return { data: page.users.map(toUserResponse), nextCursor: page.nextCursor };
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create a user (admin)' })
   @HttpCode(201)
   async create(@Body() body: CreateUserDto) {
     return toUserResponse(await this.users.create(body));
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One user (admin)' })
   async get(@Param('id', uuid) id: string) {
     return toUserResponse(await this.users.get(id));
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Change the role, plan or status of a user (admin; suspend or lift a suspension)' })
   async update(@Param('id', uuid) id: string, @Body() body: UpdateUserDto) {
     if (body.role === undefined && body.plan === undefined && body.status === undefined && body.legalHold === undefined) throw invalid('nothing to change: give role, plan, status or legalHold');
     return toUserResponse(await this.users.update(id, body));
   }
 
   @Get(':id/api-keys')
+  @ApiOperation({ summary: 'The API keys of a user, by display prefix (admin)' })
   async listApiKeys(@Param('id', uuid) id: string) {
     const keys = await this.users.listApiKeys(id);
     return { data: keys.map((key) => ({ id: key.id, name: key.name, prefix: key.prefix, createdAt: key.createdAt.toISOString(), revokedAt: key.revokedAt?.toISOString() ?? null })) };
@@ -45,6 +50,7 @@ export class AdminUsersController {
 
   /** Revokes the key: it authenticates nothing from now on, on every instance. */
   @Delete(':id/api-keys/:keyId')
+  @ApiOperation({ summary: 'Revoke an API key (admin)' })
   @HttpCode(204)
   async revokeApiKey(@Param('id', uuid) id: string, @Param('keyId', uuid) keyId: string): Promise<void> {
     await this.users.revokeApiKey(id, keyId);
@@ -52,6 +58,7 @@ export class AdminUsersController {
 
   /** The key is in this response only; gus keeps its hash. */
   @Post(':id/api-keys')
+  @ApiOperation({ summary: 'Create an API key for a user; the key is shown only in this answer (admin)' })
   @HttpCode(201)
   async issueApiKey(@Param('id', uuid) id: string, @Body() body: IssueApiKeyDto) {
     const key = await this.users.issueApiKey(id, body.name ?? 'default');

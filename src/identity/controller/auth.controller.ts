@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../../libs/auth/auth.decorators.js';
 import { AuthService, type IssuedToken } from '../service/auth.service.js';
 import { LoginDto, toUserResponse } from './dto/identity.dto.js';
@@ -18,6 +18,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @ApiOperation({ summary: 'Log in with email and password: a bearer token' })
   @HttpCode(200)
   async login(@Body() body: LoginDto) {
     return toTokenResponse(await this.auth.login(body.email, body.password));
@@ -25,6 +26,7 @@ export class AuthController {
 
   @Public()
   @Post('guest')
+  @ApiOperation({ summary: 'A guest token on the guest plan (short-lived)' })
   @HttpCode(201)
   async guest() {
     return toTokenResponse(await this.auth.guest());

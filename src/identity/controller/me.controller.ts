@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { UsageFacade } from '../../usage/usage.facade.js';
@@ -16,6 +16,7 @@ export class MeController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'The caller: user, role, plan, limits and usage today and this month' })
   async me(@CurrentPrincipal() principal: Principal) {
     const [user, usage, quotas] = await Promise.all([
       this.users.get(principal.userId),

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { DomainError, invalid, notFound } from '../../../libs/errors/domain-error.js';
@@ -23,6 +23,9 @@ export interface UserChanges {
   legalHold?: boolean;
 }
 
+/** The first admin's email when GUS_ADMIN_EMAIL is not set. */
+export const FIRST_ADMIN_EMAIL = 'admin@gus.local';
+
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger('UsersService');
@@ -38,7 +41,7 @@ export class UsersService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { adminEmail, adminPassword } = this.config;
     if (!adminEmail || !adminPassword) {
-      if ((await this.users.countAdmins()) === 0) this.logger.warn('no admin exists: set GUS_ADMIN_EMAIL and GUS_ADMIN_PASSWORD to create one');
+      if ((await this.users.countAdmins()) === 0 && this.config.role !== 'worker') await this.createFirstAdmin();
       return;
     }
     if (await this.users.findByEmail(adminEmail)) return;
@@ -47,6 +50,26 @@ export class UsersService implements OnApplicationBootstrap {
       if (!(error instanceof DomainError && error.code === 'CONFLICT')) throw error;
     });
     this.logger.log('created the first admin from GUS_ADMIN_EMAIL');
+  }
+
+  /**
+   * A first run without GUS_ADMIN_EMAIL / GUS_ADMIN_PASSWORD: an admin with a random password, printed once
+   * on stdout (not through the logger, which scrubs passwords and emails). Only its hash is stored.
+   */
+  private async createFirstAdmin(): Promise<void> {
+    const email = FIRST_ADMIN_EMAIL;
+    const password = randomBytes(18).toString('base64url');
+    try {
+      await this.create({ email, password, role: 'admin', plan: this.plans.has('pro') ? 'pro' : 'free' });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'CONFLICT') return; // another instance made it first
+      throw error;
+    }
+    this.logger.warn('no admin existed: created one with a one-time password, printed below (set GUS_ADMIN_EMAIL and GUS_ADMIN_PASSWORD to choose them)');
+    process.stdout.write(
+      `\n  First run: an admin account was created. Log in with it and change what you need:\n` +
+        `    email:    ${email}\n    password: ${password}\n  This password is shown only now.\n\n`,
+    );
   }
 
   async create(input: NewUser): Promise<User> {

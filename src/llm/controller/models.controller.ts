@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { ModelCatalog } from '../domain/model-catalog.js';
@@ -14,6 +14,7 @@ export class ModelsController {
 
   /** OpenAI's list shape, plus tier, context window and whether the caller's plan allows the model. */
   @Get()
+  @ApiOperation({ summary: 'The models the plan of the caller may use, with context windows and prices' })
   list(@CurrentPrincipal() principal: Principal) {
     return {
       object: 'list',

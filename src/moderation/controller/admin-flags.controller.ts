@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { QueryInt } from '../../../libs/http/query-int.js';
@@ -24,6 +24,7 @@ export class AdminFlagsController {
 
   /** Abuse and moderation flags, newest first. A suspension is lifted with PATCH /v1/admin/users/:id {status: active}. */
   @Get()
+  @ApiOperation({ summary: 'Moderation flags: prompt injection, abuse, suspensions (admin; filters, cursor)' })
   async list(@Query() query: FlagsQuery) {
     const page = await this.flags.list({
       userId: query.userId,

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { UsageReportService } from '../service/usage-report.service.js';
@@ -20,6 +20,7 @@ export class AdminUsageController {
 
   /** Totals over a date range, by user, model and day: what an admin dashboard needs. */
   @Get()
+  @ApiOperation({ summary: 'Usage of every user by user, model and day (admin; date range, user and model filters)' })
   all(@Query() query: AdminUsageQuery) {
     return this.reports.forAdmin({ from: query.from, to: query.to }, { userId: query.userId, model: query.model });
   }

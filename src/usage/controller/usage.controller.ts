@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional } from 'class-validator';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
@@ -18,6 +18,7 @@ export class UsageController {
 
   /** The caller's totals by day and model, rolled up by month and by model. */
   @Get()
+  @ApiOperation({ summary: 'Usage of the caller: tokens, turns and cost by day and model' })
   mine(@CurrentPrincipal() principal: Principal, @Query() query: UsageQuery) {
     return this.reports.forUser(principal.userId, query);
   }

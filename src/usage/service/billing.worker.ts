@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
+import { InProcessJobQueue } from '../../../libs/queue/in-process-job-queue.js';
 import { JobQueue } from '../../../libs/queue/job-queue.js';
+import { BILLING_QUEUE } from '../../../libs/queue/queues.js';
 import { UsageRepository } from '../repository/usage.repository.js';
-import { BILLING_QUEUE } from './usage-outbox.relay.js';
 
 /** Events applied per statement; a job keeps going until fewer are left. */
 export const BILLING_BATCH = 500;
@@ -10,6 +11,7 @@ export const BILLING_BATCH = 500;
 /**
  * Keeps the running totals per user, conversation, model and day. A job means "apply what is pending", so
  * any number of jobs, run twice or by several workers, apply each event exactly once (UsageRepository.applyPending).
+ * With BullMQ its jobs reach it through BillingProcessor; on the embedded queue it registers itself.
  */
 @Injectable()
 export class BillingWorker implements OnModuleInit {
@@ -20,7 +22,7 @@ export class BillingWorker implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    if (this.config.role === 'api') return;
+    if (this.config.role === 'api' || !(this.queue instanceof InProcessJobQueue)) return;
     this.queue.process(BILLING_QUEUE, async () => void (await this.applyPending()));
   }
 

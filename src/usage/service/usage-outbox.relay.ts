@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config.js';
 import { JobQueue } from '../../../libs/queue/job-queue.js';
+import { BILLING_QUEUE } from '../../../libs/queue/queues.js';
 import { UsageRepository } from '../repository/usage.repository.js';
 
-export const BILLING_QUEUE = 'usage-billing';
 /** Committed events are handed to billing in batches: one job per this many ms, whatever the traffic. */
 export const BILLING_BATCH_MS = 100;
 /** An event still not applied this long after it was written has lost its job (Redis or a worker was down). */

@@ -62,6 +62,8 @@ export interface StartOptions {
   /** Join an existing Redis key prefix instead of a fresh one. */
   redisPrefix?: string;
   redisUrl?: string;
+  /** REDIS_CLUSTER_NODES (e.g. DisposableRedisCluster.nodes): a Redis Cluster instead of REDIS_URL; removed with the cluster. */
+  redisClusterNodes?: string;
   jwtSecret?: string;
   /** Keep the embedded database here (not removed at stop), e.g. to restart on the same data. */
   dataDir?: string;
@@ -97,9 +99,12 @@ export async function startGus(options: StartOptions = {}): Promise<RunningGus> 
       cleanups.push(db.drop);
     }
     const prefix = options.redisPrefix ?? `gus-test-${randomBytes(6).toString('hex')}`;
-    env.REDIS_URL = options.redisUrl ?? REDIS_URL;
     env.GUS_REDIS_PREFIX = prefix;
-    if (!options.redisPrefix) cleanups.push(() => deleteRedisKeys(prefix, env.REDIS_URL!));
+    if (options.redisClusterNodes) env.REDIS_CLUSTER_NODES = options.redisClusterNodes;
+    else {
+      env.REDIS_URL = options.redisUrl ?? REDIS_URL;
+      if (!options.redisPrefix) cleanups.push(() => deleteRedisKeys(prefix, env.REDIS_URL!));
+    }
     pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
     cleanups.unshift(async () => void (await pool!.end()));
   }
@@ -205,12 +210,15 @@ function listeningUrl(child: ChildProcess, output: () => string, exited: Promise
 
 export async function deleteRedisKeys(prefix: string, url = REDIS_URL): Promise<void> {
   const redis = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  // `{prefix}:*` are BullMQ's keys (hash-tagged, see libs/queue/redis.ts).
+  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   await redis.quit();
 }
 

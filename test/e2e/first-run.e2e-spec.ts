@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient } from './support/api-client.js';
+import { startGus, type RunningGus } from './support/gus-harness.js';
+
+/** A newcomer's first `npm start`: no GUS_ADMIN_* set, the embedded defaults. */
+describe('first run without GUS_ADMIN_EMAIL: a one-time admin credential', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gus-first-run-'));
+  const noAdminEnv = { GUS_ADMIN_EMAIL: '', GUS_ADMIN_PASSWORD: '' };
+  let gus: RunningGus;
+
+  beforeAll(async () => {
+    gus = await startGus({ embedded: true, dataDir, env: noAdminEnv });
+  });
+  afterAll(async () => {
+    await gus?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints an admin email and password once, and they log in as an admin', async () => {
+    const printed = /email: +(\S+)\n +password: +(\S+)/.exec(gus.logs());
+    expect(printed).not.toBeNull();
+    const [, email, password] = printed!;
+    const login = await new ApiClient(gus.url).post('/v1/auth/login', { email, password });
+    expect(login.status).toBe(200);
+    const me = await new ApiClient(gus.url, login.body.accessToken).get('/v1/me');
+    expect(me.body.role).toBe('admin');
+  });
+
+  it('prints nothing at the next start on the same data: the admin exists', async () => {
+    await gus.stop();
+    gus = await startGus({ embedded: true, dataDir, env: noAdminEnv });
+    expect(gus.logs()).not.toMatch(/password: /);
+  });
+});
+
+describe('OpenAPI document', () => {
+  let gus: RunningGus;
+  let doc: any;
+
+  beforeAll(async () => {
+    gus = await startGus({ embedded: true });
+    doc = (await new ApiClient(gus.url).get('/docs-json')).body;
+  });
+  afterAll(() => gus?.stop());
+
+  const operations = () =>
+    Object.entries<any>(doc.paths).flatMap(([path, item]) => Object.entries<any>(item).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+
+  it('lists Idempotency-Key exactly on the routes that honour it', () => {
+    const withKey = operations()
+      .filter(({ op }) => (op.parameters ?? []).some((p: any) => p.in === 'header' && p.name === 'Idempotency-Key'))
+      .map(({ route }) => route)
+      .sort();
+    expect(withKey).toEqual(['POST /v1/chat/completions', 'POST /v1/conversations/{id}/messages', 'POST /v1/conversations/{id}/messages/{messageId}/regenerate']);
+  });
+
+  it('gives every route a summary', () => {
+    expect(operations().filter(({ op }) => !op.summary).map(({ route }) => route)).toEqual([]);
+  });
+
+  it('describes what every conversation route answers on success', () => {
+    const conversationRoutes = operations().filter(({ route }) => route.includes(' /v1/conversations'));
+    expect(conversationRoutes.length).toBe(13);
+    for (const { route, op } of conversationRoutes) {
+      const success = Object.entries<any>(op.responses).filter(([status]) => status.startsWith('2'));
+      expect([route, success.length > 0]).toEqual([route, true]);
+      for (const [status, response] of success) {
+        if (status === '204') continue;
+        expect([route, status, Object.keys(response.content ?? {}).length > 0]).toEqual([route, status, true]);
+      }
+    }
+    const send = doc.paths['/v1/conversations/{id}/messages'].post.responses;
+    expect(send['201'].content['application/json'].schema.properties.assistantMessage.properties.content).toEqual({ type: 'string' });
+    expect(Object.keys(send['200'].content)).toEqual(['text/event-stream']);
+  });
+
+  it('gives every authenticated route its 401/403 and every route 429/503, in the shared error shape', () => {
+    expect(doc.components.schemas.Error.required).toEqual(['statusCode', 'code', 'message', 'requestId']);
+    const all = operations();
+    expect(all.length).toBeGreaterThan(25);
+    expect(doc.paths['/health/ready'].get.responses['503']).toBeDefined();
+    // /v1 routes; /health/ready keeps terminus's own 503 body.
+    for (const { route, op } of all.filter(({ route }) => route.includes(' /v1/'))) {
+      const errorRef = (status: string) => [route, status, op.responses[status]?.content?.['application/json']?.schema?.$ref];
+      for (const status of ['429', '503']) expect(errorRef(status)).toEqual([route, status, '#/components/schemas/Error']);
+      if (op.security?.length) for (const status of ['401', '403']) expect(errorRef(status)).toEqual([route, status, '#/components/schemas/Error']);
+    }
+  });
+});
