@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
+import { keyTag } from '../../libs/queue/redis.js';
 
 /** A Redis of this test's own, so that stopping it disturbs nothing else on the machine. */
 class DisposableRedis {
@@ -93,7 +94,7 @@ describe('usage survives Redis going down (PostgreSQL + a Redis of its own)', ()
 
     // Redelivery changes nothing: the billing job is delivered twice more (as a queue does after a worker died
     // before acknowledging it), both run to completion, and every event stays applied once.
-    const billing = new Queue('usage-billing', { connection: { url: redis.url }, prefix: gus.env.GUS_REDIS_PREFIX });
+    const billing = new Queue('usage-billing', { connection: { url: redis.url }, prefix: keyTag(gus.env.GUS_REDIS_PREFIX!) });
     try {
       const jobs = [await billing.add('usage-billing', {}, { jobId: 'redelivered-1' }), await billing.add('usage-billing', {}, { jobId: 'redelivered-2' })];
       await eventually(async () => {

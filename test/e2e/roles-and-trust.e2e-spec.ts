@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
+import { keyTag } from '../../libs/queue/redis.js';
 
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
 
@@ -22,22 +23,23 @@ describe('GUS_ROLE=api and GUS_ROLE=worker split the work (PostgreSQL + Redis)',
     await simulator.stop();
   });
 
-  it('the api instance serves turns but bills nothing; a worker on the same database and Redis bills them, serving no HTTP', async () => {
+  it('the api instance serves turns but bills nothing; a worker on the same database and Redis bills them, serving no API route', async () => {
     const client = new ApiClient(api.url);
     const user = await client.newUser(await client.asAdmin());
     const id = (await user.post('/v1/conversations', {})).body.id;
     for (let i = 0; i < 2; i++) expect((await user.post(`/v1/conversations/${id}/messages`, { content: `turn ${i}` })).status).toBe(201);
 
     // The relay queued the billing job, and no one takes it: the api role runs no worker.
-    const billing = new Queue('usage-billing', { connection: { url: api.env.REDIS_URL! }, prefix: api.env.GUS_REDIS_PREFIX });
+    const billing = new Queue('usage-billing', { connection: { url: api.env.REDIS_URL! }, prefix: keyTag(api.env.GUS_REDIS_PREFIX!) });
     try {
       await eventually(async () => expect((await billing.getJobCounts('waiting')).waiting).toBeGreaterThan(0));
       const pending = await api.query<{ n: number; applied: number }>('SELECT count(*)::int AS n, count(applied_at)::int AS applied FROM usage_events');
       expect(pending[0]).toEqual({ n: 2, applied: 0 });
 
       worker = await startGus({ env: { GUS_ROLE: 'worker' }, ollamaHost: simulator.url, databaseUrl: api.env.DATABASE_URL, redisPrefix: api.env.GUS_REDIS_PREFIX, jwtSecret: api.env.JWT_SECRET });
-      expect(worker.url).toBe('');
-      expect(worker.logs()).not.toContain('listening on');
+      // A worker answers only its health checks and metrics (for probes and scraping), no API route.
+      expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
+      expect((await fetch(`${worker.url}/v1/models`)).status).toBe(404);
       await eventually(async () => {
         const rows = await api.query<{ n: number; applied: number }>('SELECT count(*)::int AS n, count(applied_at)::int AS applied FROM usage_events');
         expect(rows[0]).toEqual({ n: 2, applied: 2 });
