@@ -47,8 +47,9 @@ function streamTurn(gusUrl: string, apiKey: string, seed: Seed, agent: http.Agen
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const event = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            if (event.startsWith('event: message.delta')) arrivals.push(at);
-            if (event.startsWith('event: error')) reject(new Error(`stream error: ${event}`));
+            // Each event is `id: n` then `event: name` then `data: …` (the id lets a client resume).
+            if (/^event: message\.delta$/m.test(event)) arrivals.push(at);
+            if (/^event: error$/m.test(event)) reject(new Error(`stream error: ${event}`));
           }
         });
         res.on('end', () => resolve(arrivals));
