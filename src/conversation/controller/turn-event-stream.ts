@@ -47,12 +47,12 @@ type TurnEvent = 'message.created' | 'message.delta' | 'message.completed' | 'er
 const OPENAI_EVENTS = new Set(['chunk', 'done']);
 
 /**
- * The events of a streamed turn: message.created, message.delta, message.completed, error. Each carries an `id:`,
- * its number in the stream (1, 2, …): what a client that reconnects gives back as Last-Event-ID. `record` sees every
- * event as it is sent (a resumable stream keeps them for such a client), whether or not the client is still there.
+ * Events numbered in the order sent (1, 2, …), each written with its number as `id:` — what a client that
+ * reconnects gives back as Last-Event-ID. `record` sees every event as it is sent (a resumable stream keeps them
+ * for such a client), whether or not the client is still there.
  */
-export class TurnEventStream {
-  private readonly stream: EventStream;
+abstract class NumberedEventStream {
+  protected readonly stream: EventStream;
   private seq = 0;
 
   constructor(
@@ -70,16 +70,23 @@ export class TurnEventStream {
     this.stream.open();
   }
 
-  send(event: TurnEvent, data: unknown): void {
-    const streamed: StreamedEvent = { seq: ++this.seq, event, data: JSON.stringify(data) };
-    this.record?.(streamed);
-    this.replay(streamed);
-  }
-
   /** Writes an event as it was first sent (its id and data unchanged; OpenAI-style chunks have no event name). */
   replay(event: StreamedEvent): void {
     this.stream.open();
     this.stream.write(OPENAI_EVENTS.has(event.event) ? `id: ${event.seq}\ndata: ${event.data}\n\n` : `id: ${event.seq}\nevent: ${event.event}\ndata: ${event.data}\n\n`);
+  }
+
+  protected emit(event: StreamedEvent['event'], data: string): void {
+    const streamed: StreamedEvent = { seq: ++this.seq, event, data };
+    this.record?.(streamed);
+    this.replay(streamed);
+  }
+}
+
+/** The events of a streamed turn: message.created, message.delta, message.completed, error. */
+export class TurnEventStream extends NumberedEventStream {
+  send(event: TurnEvent, data: unknown): void {
+    this.emit(event, JSON.stringify(data));
   }
 
   error(body: ErrorBody): void {
@@ -92,29 +99,8 @@ export class TurnEventStream {
   }
 }
 
-/**
- * The OpenAI-compatible route's stream: `data:` chunks ending with `data: [DONE]`, each with an `id:`; `record`
- * sees each one (a resumable stream keeps them).
- */
-export class ChunkEventStream {
-  private readonly stream: EventStream;
-  private seq = 0;
-
-  constructor(
-    reply: FastifyReply,
-    private readonly record?: (event: StreamedEvent) => void,
-  ) {
-    this.stream = new EventStream(reply);
-  }
-
-  get started(): boolean {
-    return this.stream.started;
-  }
-
-  open(): void {
-    this.stream.open();
-  }
-
+/** The OpenAI-compatible route's stream: `data:` chunks ending with `data: [DONE]`. */
+export class ChunkEventStream extends NumberedEventStream {
   chunk(data: unknown): void {
     this.emit('chunk', JSON.stringify(data));
   }
@@ -123,13 +109,6 @@ export class ChunkEventStream {
   done(): void {
     this.emit('done', '[DONE]');
     this.stream.end();
-  }
-
-  private emit(event: 'chunk' | 'done', data: string): void {
-    const streamed: StreamedEvent = { seq: ++this.seq, event, data };
-    this.record?.(streamed);
-    this.stream.open();
-    this.stream.write(`id: ${streamed.seq}\ndata: ${data}\n\n`);
   }
 }
 
