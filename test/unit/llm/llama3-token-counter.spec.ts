@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import llama3Tokenizer from 'llama3-tokenizer-js';
 import { countLlama3Tokens, countLlama3TokensAsync } from '../../../src/llm/service/llama3-token-counter.js';
+import { fastestRunMs } from '../support/fastest-run.js';
 
 /** The reference: the library's own encoder. */
 const reference = (text: string): number => (text.length === 0 ? 0 : llama3Tokenizer.encode(text, { bos: false, eos: false }).length);
@@ -40,13 +41,7 @@ describe('LLaMA 3 token counts', () => {
     expect(countLlama3Tokens('a'.repeat(32_000))).toBe(reference('a'.repeat(32_000)));
     const time = (n: number): number => {
       const text = 'q'.repeat(n);
-      let fastest = Infinity; // a preempted run on a shared machine is slower, never faster
-      for (let i = 0; i < 3; i++) {
-        const started = performance.now();
-        countLlama3Tokens(text);
-        fastest = Math.min(fastest, performance.now() - started);
-      }
-      return fastest;
+      return fastestRunMs(() => countLlama3Tokens(text), 3);
     };
     time(8000);
     // n log n at worst: 4× the text costs about 4–5× the time, far from the 16× of a quadratic merge.

@@ -5,6 +5,7 @@ import { intentWork } from '../../../src/moderation/domain/intent-features.js';
 import { detectInjection } from '../../../src/moderation/domain/injection-detector.js';
 import { MAX_TRIES_PER_TEXT, ruleWork } from '../../../src/moderation/domain/rule-scanner.js';
 import { readInjectionClassifier } from '../../../src/moderation/repository/injection-classifier.file.js';
+import { fastestRunMs } from '../support/fastest-run.js';
 
 /**
  * The detector's work grows linearly with the text, whatever the text: adversarial inputs (long runs of one
@@ -33,16 +34,7 @@ function work(text: string): number {
   return counted() - before;
 }
 
-/** Best of a few runs: the least disturbed by whatever else the machine is doing. */
-function fastest(text: string, runs = 3): number {
-  let best = Infinity;
-  for (let run = 0; run < runs; run++) {
-    const started = performance.now();
-    detectInjection(text, classifier);
-    best = Math.min(best, performance.now() - started);
-  }
-  return best;
-}
+const fastest = (text: string, runs = 3): number => fastestRunMs(() => detectInjection(text, classifier), runs);
 
 const unit = fc.oneof(
   fc.constantFrom(...FRAGMENTS),
