@@ -18,7 +18,7 @@ export class ModelsController {
   list(@CurrentPrincipal() principal: Principal) {
     return {
       object: 'list',
-      data: this.catalog.all().map((model) => ({
+      data: this.catalog.chatModels().map((model) => ({
         id: model.id,
         object: 'model',
         created: CREATED,
