@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../libs/config/app-config.js';
 import { ConfigModule } from '../libs/config/config.module.js';
 import { DatabaseModule } from '../libs/database/database.module.js';
-import { dataSourceOptions } from '../libs/database/data-source.js';
+import { dataSourceOptions, openDataSource } from '../libs/database/data-source.js';
 import { HttpErrorFilter } from '../libs/errors/http-error.filter.js';
 import { LoggingModule, loggingProcessors } from '../libs/logging/logging.module.js';
 import { HandlerSpanInterceptor } from '../libs/tracing/handler-span.interceptor.js';
@@ -28,7 +28,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
-        TypeOrmModule.forRootAsync({ useFactory: async () => ({ ...(await dataSourceOptions(config)), autoLoadEntities: true }) }),
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => ({ ...(await dataSourceOptions(config)), autoLoadEntities: true }),
+          dataSourceFactory: (options) => openDataSource(options!, config),
+        }),
         DatabaseModule,
         await QueueModule.forRoot(config),
         IdentityModule,

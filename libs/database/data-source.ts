@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import pg from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { seedFromTemplate } from './pglite-template.js';
@@ -26,7 +27,8 @@ export async function dataSourceOptions(config: AppConfig): Promise<DataSourceOp
   const common = {
     type: 'postgres' as const,
     migrations: MIGRATIONS,
-    migrationsRun: true,
+    // Run by openDataSource, under a lock between processes.
+    migrationsRun: false,
     migrationsTransactionMode: 'each' as const,
     synchronize: false,
     logging: ['error' as const],
@@ -41,6 +43,37 @@ export async function dataSourceOptions(config: AppConfig): Promise<DataSourceOp
   // Loaded only on the embedded default: PostgreSQL's WASM build is megabytes of code gus otherwise never runs.
   const { PGliteDriver } = await import('typeorm-pglite');
   return { ...common, driver: new PGliteDriver({ dataDir, postgresqlconf: pgliteConf(dataDir) }).driver };
+}
+
+/** pg_advisory_lock key held while one process migrates ("gus migrations"). */
+const MIGRATION_LOCK = 0x67_75_73_6d;
+
+/**
+ * Connects and runs the pending migrations. On PostgreSQL one process at a time migrates, under a session
+ * advisory lock on a connection of its own: replicas started together on an empty database would otherwise all
+ * create the same tables, and all but one fail their start.
+ */
+export async function openDataSource(options: DataSourceOptions, config: AppConfig): Promise<DataSource> {
+  const dataSource = await new DataSource(options).initialize();
+  try {
+    if (!config.databaseUrl) {
+      await dataSource.runMigrations({ transaction: 'each' });
+      return dataSource;
+    }
+    const lock = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5000 });
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      // Closing the session releases the lock, also when a migration failed.
+      await lock.end();
+    }
+    return dataSource;
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
 }
 
 export function describeDatabase(config: AppConfig): string {

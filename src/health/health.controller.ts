@@ -1,11 +1,12 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { Public } from '../../libs/auth/auth.decorators.js';
 import { metricsRegistry } from '../../libs/metrics/metrics.js';
 import { REDIS } from '../../libs/queue/redis.js';
 import { LlmFacade } from '../llm/llm.facade.js';
+import { LiveResponse } from './health.responses.js';
 
 @ApiTags('health')
 @Public()
@@ -21,6 +22,7 @@ export class HealthController {
 
   @Get('health/live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LiveResponse, description: 'the process answers' })
   live() {
     return { status: 'ok' };
   }
@@ -40,6 +42,8 @@ export class HealthController {
   @Get('metrics')
   @ApiOperation({ summary: 'Prometheus metrics' })
   @Header('Content-Type', metricsRegistry.contentType)
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'the Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
   metrics(): Promise<string> {
     return metricsRegistry.metrics();
   }

@@ -1,10 +1,11 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Roles } from '../../libs/auth/auth.decorators.js';
 import { DomainError, ERROR_STATUS } from '../../libs/errors/domain-error.js';
 import { JobQueue } from '../../libs/queue/job-queue.js';
 import { IdentityFacade } from '../identity/identity.facade.js';
+import { QueueStatusResponse } from './health.responses.js';
 
 export const QUEUE_DASHBOARD_ROUTE = '/admin/queues';
 
@@ -18,6 +19,10 @@ export class QueueStatusController {
 
   @Get()
   @ApiOperation({ summary: 'Status of the in-process job queue (admin; with Redis this route is Bull Board)' })
+  @ApiOkResponse({
+    type: QueueStatusResponse,
+    description: 'each queue with its counts; with REDIS_URL, Bull Board serves /admin/queues instead (a Fastify plugin, not in this document)',
+  })
   async status() {
     const queues = await Promise.all(this.queue.names().map(async (name) => ({ name, ...(await this.queue.stats(name)) })));
     return { backend: this.queue.kind, queues };

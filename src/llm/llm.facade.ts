@@ -35,9 +35,14 @@ export class LlmFacade implements OnModuleInit {
     return this.catalog.all();
   }
 
-  /** The model by id (or the default); INVALID_REQUEST for an unknown id. */
+  /** The chat model by id (or the default); INVALID_REQUEST for an unknown id or a guard model. */
   resolveModel(id?: string | null): ModelSpec {
     return this.catalog.resolve(id);
+  }
+
+  /** The guard model a plan names; throws when the catalogue has no such guard. */
+  resolveGuardModel(id: string): ModelSpec {
+    return this.catalog.resolveGuard(id);
   }
 
   /**

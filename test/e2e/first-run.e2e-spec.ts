@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from './support/api-client.js';
 import { startGus, type RunningGus } from './support/gus-harness.js';
+import { documentedFields, operationsOf, successProblems, topLevelFields } from './support/openapi-document.js';
 
 /** A newcomer's first `npm start`: no GUS_ADMIN_* set, the embedded defaults. */
 describe('first run without GUS_ADMIN_EMAIL: a one-time admin credential', () => {
@@ -45,8 +46,7 @@ describe('OpenAPI document', () => {
   });
   afterAll(() => gus?.stop());
 
-  const operations = () =>
-    Object.entries<any>(doc.paths).flatMap(([path, item]) => Object.entries<any>(item).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+  const operations = () => operationsOf(doc);
 
   it('lists Idempotency-Key exactly on the routes that honour it', () => {
     const withKey = operations()
@@ -60,20 +60,18 @@ describe('OpenAPI document', () => {
     expect(operations().filter(({ op }) => !op.summary).map(({ route }) => route)).toEqual([]);
   });
 
-  it('describes what every conversation route answers on success', () => {
-    const conversationRoutes = operations().filter(({ route }) => route.includes(' /v1/conversations'));
-    expect(conversationRoutes.length).toBe(13);
-    for (const { route, op } of conversationRoutes) {
-      const success = Object.entries<any>(op.responses).filter(([status]) => status.startsWith('2'));
-      expect([route, success.length > 0]).toEqual([route, true]);
-      for (const [status, response] of success) {
-        if (status === '204') continue;
-        expect([route, status, Object.keys(response.content ?? {}).length > 0]).toEqual([route, status, true]);
-      }
-    }
+  it('describes what every route answers on success, the embedded queue status included', async () => {
+    const all = operations();
+    expect(all.map(({ route }) => route)).toContain('GET /admin/queues');
+    expect(all.flatMap((operation) => successProblems(doc, operation))).toEqual([]);
     const send = doc.paths['/v1/conversations/{id}/messages'].post.responses;
     expect(send['201'].content['application/json'].schema.properties.assistantMessage.properties.content).toEqual({ type: 'string' });
     expect(Object.keys(send['200'].content)).toEqual(['text/event-stream']);
+    const queues = await (await new ApiClient(gus.url).asAdmin()).get('/admin/queues');
+    expect(queues.status).toBe(200);
+    expect(Object.keys(queues.body).sort()).toEqual(documentedFields(doc, 'GET /admin/queues', '200'));
+    expect(queues.body.queues.length).toBeGreaterThan(0);
+    expect(Object.keys(queues.body.queues[0]).sort()).toEqual(topLevelFields(doc, doc.components.schemas.QueueStatsResponse));
   });
 
   it('gives every authenticated route its 401/403 and every route 429/503, in the shared error shape', () => {

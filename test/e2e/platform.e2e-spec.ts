@@ -1,6 +1,7 @@
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { routerRoutes, startGus, type RunningGus } from './support/gus-harness.js';
+import { documentedFields, operationsOf, successProblems, topLevelFields } from './support/openapi-document.js';
 
 describe('health, metrics, OpenAPI and request ids (PostgreSQL + Redis)', () => {
   const simulator = new OllamaSimulator();
@@ -65,6 +66,50 @@ describe('health, metrics, OpenAPI and request ids (PostgreSQL + Redis)', () => 
       .sort();
     expect(documented).toEqual(routed);
     expect((await api.get('/docs')).status).toBe(200);
+  });
+
+  it('documents a success answer for every routed operation, and real answers have the documented fields', async () => {
+    const doc = (await api.get('/docs-json')).body;
+    // Every route the router has is in the document (the test above): so this covers every route.
+    const operations = operationsOf(doc);
+    expect(operations.length).toBe(routerRoutes(gus.logs()).length);
+    expect(operations.flatMap((operation) => successProblems(doc, operation))).toEqual([]);
+    const fields = (body: object) => Object.keys(body).sort();
+    const admin = await api.asAdmin();
+    const user = await api.newUser(admin);
+    // One route per context, each answer compared with its schema's top-level fields.
+    const samples: Array<[route: string, client: ApiClient, path: string]> = [
+      ['GET /health/ready', api, '/health/ready'],
+      ['GET /health/live', api, '/health/live'],
+      ['GET /v1/me', user, '/v1/me'],
+      ['GET /v1/usage', user, '/v1/usage'],
+      ['GET /v1/models', user, '/v1/models'],
+      ['GET /v1/admin/users', admin, '/v1/admin/users'],
+      ['GET /v1/admin/plans', admin, '/v1/admin/plans'],
+      ['GET /v1/admin/usage', admin, '/v1/admin/usage'],
+      ['GET /v1/admin/flags', admin, '/v1/admin/flags'],
+      ['GET /v1/admin/retention/runs', admin, '/v1/admin/retention/runs'],
+    ];
+    for (const [route, client, path] of samples) {
+      const answer = await client.get(path);
+      expect([route, answer.status]).toEqual([route, 200]);
+      expect([route, fields(answer.body)]).toEqual([route, documentedFields(doc, route, '200')]);
+    }
+    const guest = await api.post('/v1/auth/guest', {});
+    expect(guest.status).toBe(201);
+    expect(fields(guest.body)).toEqual(documentedFields(doc, 'POST /v1/auth/guest', '201'));
+    // One level down where the list is never empty: a model and a plan.
+    const models = await user.get('/v1/models');
+    const modelSchema = doc.paths['/v1/models'].get.responses['200'].content['application/json'].schema;
+    const modelItem = doc.components.schemas[modelSchema.$ref.split('/').pop()].properties.data.items;
+    expect(models.body.data.length).toBeGreaterThan(0);
+    expect(fields(models.body.data[0])).toEqual(topLevelFields(doc, modelItem));
+    const plans = await admin.get('/v1/admin/plans');
+    expect(fields(plans.body.data[0])).toEqual(topLevelFields(doc, doc.components.schemas.PlanResponse));
+    // Streams and text name their content type instead of a JSON schema.
+    expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain']);
+    expect(Object.keys(doc.paths['/v1/chat/completions'].post.responses['200'].content).sort()).toEqual(['application/json', 'text/event-stream']);
+    expect(doc.paths['/v1/me'].delete.responses['204'].content).toBeUndefined();
   });
 
   it('puts a request id on every response, keeps a sane incoming one, and uses it in errors', async () => {

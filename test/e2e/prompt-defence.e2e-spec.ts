@@ -159,6 +159,20 @@ describe('prompt defence around the model call (PostgreSQL + Redis)', () => {
   });
 
   describe('a guard model', () => {
+    it('is not offered or accepted as a chat model', async () => {
+      const user = await api.newUser(admin, 'guard-always');
+      const listed = (await user.get('/v1/models')).body.data.map((model: { id: string }) => model.id);
+      expect(listed).toContain('llama3.2:1b');
+      expect(listed).not.toContain('llama-guard3:1b');
+      expect(listed).not.toContain('prompt-guard:86m');
+      const conversation = await user.post('/v1/conversations', { model: 'llama-guard3:1b' });
+      expect(conversation.status).toBe(400);
+      expect(conversation.body.code).toBe('INVALID_REQUEST');
+      const completion = await user.post('/v1/chat/completions', { model: 'prompt-guard:86m', messages: [{ role: 'user', content: 'hi' }] });
+      expect(completion.status).toBe(400);
+      expect(completion.body.error.code).toBe('INVALID_REQUEST');
+    });
+
     it('always: judges every message; unsafe blocks on a blocking plan, safe is recorded in the trail and the metrics', async () => {
       const user = await api.newUser(admin, 'guard-always');
       const id = (await user.post('/v1/conversations', {})).body.id;

@@ -1,9 +1,10 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { AnalyticsRollupService } from '../service/analytics-rollup.service.js';
 import { FeedbackService } from '../service/feedback.service.js';
+import { AnalyticsResponse, RollupResponse } from './dto/conversation-admin.responses.js';
 
 class AnalyticsQuery {
   @ApiPropertyOptional({ example: '2026-11-01', description: 'first UTC day, default 29 days before `to`' }) @IsOptional() @IsISO8601({ strict: true }) @Length(10, 10) from?: string;
@@ -25,6 +26,7 @@ export class AdminAnalyticsController {
   /** Per UTC day and model: turns, active users, tokens, cost, error and interruption rates, latency and TTFT percentiles, ratings, flags. */
   @Get()
   @ApiOperation({ summary: 'Feedback and usage analytics (admin)' })
+  @ApiOkResponse({ type: AnalyticsResponse, description: 'one row per UTC day and model' })
   report(@Query() query: AnalyticsQuery) {
     return this.feedback.report(query);
   }
@@ -32,6 +34,7 @@ export class AdminAnalyticsController {
   /** Rolls up the closed days the daily rollup lacks now (besides the schedule); answers the days rolled up. */
   @Post('rollup')
   @ApiOperation({ summary: 'Roll the analytics up now (admin; otherwise done on a timer)' })
+  @ApiCreatedResponse({ type: RollupResponse, description: 'the days rolled up' })
   @HttpCode(201)
   rollUp() {
     return this.rollup.run();

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
@@ -12,6 +12,7 @@ import { IdempotencyKeyHeader } from '../../../libs/http/openapi.js';
 import type { StoredResponse } from '../domain/idempotency.js';
 import { ChatCompletionsService, type ChatCompletion, type ChatCompletionRequest } from '../service/chat-completions.service.js';
 import { IdempotencyService } from '../service/idempotency.service.js';
+import { ChatCompletionResponse } from './dto/chat-completion.responses.js';
 import { ChatCompletionBodyPipe, type ChatCompletionBody, type ChatRole } from './dto/chat-completion.body.js';
 import { DEFAULT_RESUMABLE_GRACE_SECONDS } from '../../../libs/auth/principal.js';
 import { TurnStreamWriterFactory, type TurnStreamWriter } from '../service/turn-stream.store.js';
@@ -70,6 +71,14 @@ export class ChatCompletionsController {
   /** OpenAI's chat completions, streamed (SSE chunks ending with `data: [DONE]`) or not. */
   @Post()
   @ApiOperation({ summary: 'OpenAI-compatible chat completion (stream: true for server-sent chunks)' })
+  @ApiExtraModels(ChatCompletionResponse)
+  @ApiOkResponse({
+    description: 'a chat.completion object; with stream: true, server-sent chat.completion.chunk events ending with data: [DONE]',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponse) } },
+      'text/event-stream': { schema: { type: 'string', description: 'data: {chat.completion.chunk} lines, then data: [DONE]; an error mid-stream is a data: {error} line' } },
+    },
+  })
   @IdempotencyKeyHeader()
   @ApiBody({ type: ChatCompletionDto })
   @ApiHeader({ name: 'X-Conversation-Id', required: false, description: 'store the exchange in this gus conversation' })

@@ -1,11 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { QueryInt } from '../../../libs/http/query-int.js';
 import { SEARCH_TEXT_MAX_LENGTH, type MessageSearchHit } from '../domain/message-search.js';
 import { MessageSearchService } from '../service/message-search.service.js';
+import { SearchPageResponse } from './dto/conversation-admin.responses.js';
 
 class SearchMessagesQuery {
   @ApiProperty({ example: 'capital "of Italy" -France', description: 'words, "a phrase", or, -word (web search syntax); whole words, case-insensitive' })
@@ -36,6 +37,7 @@ export class SearchController {
   /** The caller's messages matching `q`, best first; `snippet` is escaped HTML with the matches in `<mark>`. */
   @Get('messages')
   @ApiOperation({ summary: 'Full-text search over the messages of the caller, with snippets' })
+  @ApiOkResponse({ type: SearchPageResponse, description: 'a page of matching messages, best first' })
   async messages(@CurrentPrincipal() principal: Principal, @Query() query: SearchMessagesQuery) {
     const page = await this.search.search(principal, { q: query.q, limit: query.limit ?? 20, cursor: query.cursor });
     return { data: page.hits.map(toHitResponse), nextCursor: page.nextCursor };

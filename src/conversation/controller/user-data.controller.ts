@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Roles } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { invalid } from '../../../libs/errors/domain-error.js';
 import { UserDataService, type UserExportRecord } from '../service/user-data.service.js';
+import { ErasureReportResponse } from './dto/conversation-admin.responses.js';
 import { toConversationResponse, toFeedbackResponse, toMessageResponse } from './dto/conversation.dto.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a UUID') });
@@ -46,6 +47,10 @@ export class UserDataController {
   @Get('v1/me/export')
   @ApiOperation({ summary: 'Export everything gus holds about the caller (a download)' })
   @ApiProduces('application/x-ndjson')
+  @ApiOkResponse({
+    description: 'a download, one JSON object a line, each with a type: user, api_key, conversation (then its messages and feedback), usage',
+    content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+  })
   export(@CurrentPrincipal() principal: Principal, @Res() reply: FastifyReply): void {
     void reply
       .type('application/x-ndjson; charset=utf-8')
@@ -56,6 +61,7 @@ export class UserDataController {
   /** Erases the caller: conversations, messages, summaries, idempotency records, audit payloads, flag evidence, keys, the account. */
   @Delete('v1/me')
   @ApiOperation({ summary: 'Erase the account of the caller and all its data' })
+  @ApiNoContentResponse({ description: 'erased' })
   @HttpCode(204)
   async eraseMe(@CurrentPrincipal() principal: Principal): Promise<void> {
     await this.data.erase(principal.userId);
@@ -66,6 +72,7 @@ export class UserDataController {
   @ApiOperation({ summary: 'Erase a user and all their data (admin)' })
   @Roles('admin')
   @ApiTags('admin')
+  @ApiOkResponse({ type: ErasureReportResponse, description: 'how much of each kind was erased' })
   eraseUser(@Param('id', uuid) id: string) {
     return this.data.erase(id);
   }

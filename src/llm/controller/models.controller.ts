@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../../libs/auth/auth.decorators.js';
 import type { Principal } from '../../../libs/auth/principal.js';
 import { ModelCatalog } from '../domain/model-catalog.js';
+import { ModelListResponse } from './dto/model.responses.js';
 
 const CREATED = Math.floor(Date.parse('2026-01-01T00:00:00Z') / 1000);
 
@@ -15,10 +16,11 @@ export class ModelsController {
   /** OpenAI's list shape, plus tier, context window and whether the caller's plan allows the model. */
   @Get()
   @ApiOperation({ summary: 'The models the plan of the caller may use, with context windows and prices' })
+  @ApiOkResponse({ type: ModelListResponse, description: 'every model of the catalogue, with whether the plan allows it' })
   list(@CurrentPrincipal() principal: Principal) {
     return {
       object: 'list',
-      data: this.catalog.all().map((model) => ({
+      data: this.catalog.chatModels().map((model) => ({
         id: model.id,
         object: 'model',
         created: CREATED,

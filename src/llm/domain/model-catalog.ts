@@ -40,16 +40,30 @@ export class ModelCatalog {
     for (const model of models) validateSpec(model);
     this.models = new Map(models.map((model) => [model.id, model]));
     if (!this.models.has(defaultModelId)) throw new Error(`the default model "${defaultModelId}" is not in the catalogue`);
+    if (this.models.get(defaultModelId)!.guard) throw new Error(`the default model "${defaultModelId}" is a guard model, not a chat model`);
   }
 
+  /** Every model, guards included (the model servers, context windows). */
   all(): ModelSpec[] {
     return [...this.models.values()];
   }
 
-  /** The model by id, or the default when none is asked for; an unknown id is the client's error. */
+  /** The models a conversation may use: guard models only judge texts. */
+  chatModels(): ModelSpec[] {
+    return this.all().filter((model) => !model.guard);
+  }
+
+  /** The chat model by id, or the default when none is asked for; an unknown id or a guard model is the client's error. */
   resolve(id?: string | null): ModelSpec {
     const model = this.models.get(id ?? this.defaultModelId);
-    if (!model) throw new DomainError('INVALID_REQUEST', `unknown model "${id}" (see GET /v1/models)`);
+    if (!model || model.guard) throw new DomainError('INVALID_REQUEST', `unknown model "${id}" (see GET /v1/models)`);
+    return model;
+  }
+
+  /** A guard model by id (a plan's guard policy); a configuration error when it is missing or not marked as a guard. */
+  resolveGuard(id: string): ModelSpec {
+    const model = this.models.get(id);
+    if (!model?.guard) throw new Error(`model "${id}" is not marked as a guard in the catalogue`);
     return model;
   }
 

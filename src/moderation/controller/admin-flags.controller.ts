@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { Roles } from '../../../libs/auth/auth.decorators.js';
 import { QueryInt } from '../../../libs/http/query-int.js';
 import { FlagsService } from '../service/flags.service.js';
+import { FlagPageResponse } from './dto/flag.responses.js';
 
 class FlagsQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID() userId?: string;
@@ -25,6 +26,7 @@ export class AdminFlagsController {
   /** Abuse and moderation flags, newest first. A suspension is lifted with PATCH /v1/admin/users/:id {status: active}. */
   @Get()
   @ApiOperation({ summary: 'Moderation flags: prompt injection, abuse, suspensions (admin; filters, cursor)' })
+  @ApiOkResponse({ type: FlagPageResponse, description: 'a page of flags, newest first' })
   async list(@Query() query: FlagsQuery) {
     const page = await this.flags.list({
       userId: query.userId,

@@ -23,8 +23,7 @@ export class GuardService {
     const timeout = AbortSignal.timeout(timeoutMs);
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const model = this.llm.resolveModel(policy.model);
-      if (!model.guard) throw new Error(`model "${model.id}" is not marked as a guard in the catalogue`);
+      const model = this.llm.resolveGuardModel(policy.model);
       const answer = await this.llm.complete({ model, messages: [{ role: 'user', content: text }], contextWindow: model.contextWindow ?? 8192, maxTokens: GUARD_ANSWER_TOKENS, signal: timeout });
       const read = parseGuardAnswer(model.guardKind ?? 'llama-guard', answer.text);
       if (!read) {

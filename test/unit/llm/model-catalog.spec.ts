@@ -12,6 +12,16 @@ describe('model catalogue', () => {
     expect(() => catalog.resolve('gpt-17')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
   });
 
+  it('keeps guard models out of the chat models: listed only to the guard path, refused as a conversation model', () => {
+    const catalog = new ModelCatalog([spec(), spec({ id: 'llama-guard3:1b', guard: true })], 'llama3.2:1b');
+    expect(catalog.chatModels().map((model) => model.id)).toEqual(['llama3.2:1b']);
+    expect(catalog.all()).toHaveLength(2);
+    expect(() => catalog.resolve('llama-guard3:1b')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+    expect(catalog.resolveGuard('llama-guard3:1b').id).toBe('llama-guard3:1b');
+    expect(() => catalog.resolveGuard('llama3.2:1b')).toThrow(/not marked as a guard/);
+    expect(() => new ModelCatalog([spec({ guard: true })], 'llama3.2:1b')).toThrow(/guard model, not a chat model/);
+  });
+
   it('rejects a malformed catalogue at start', () => {
     expect(() => new ModelCatalog([spec()], 'missing')).toThrow(/default model/);
     expect(() => new ModelCatalog([spec({ tier: 'gold' as never })], 'llama3.2:1b')).toThrow(/tier/);
