@@ -72,7 +72,12 @@ describe('the web console at / (headless Chromium)', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    [gus, browser] = await Promise.all([startGus({ embedded: true }), chromium.launch({ executablePath: CHROMIUM })]);
+    // Both settle before either failure is thrown, so afterAll stops the gus that did start (a missing Chromium hung jest).
+    const [started, launched] = await Promise.allSettled([startGus({ embedded: true }), chromium.launch({ executablePath: CHROMIUM })]);
+    if (started.status === 'fulfilled') gus = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (launched.status === 'rejected') throw new Error(`Chromium did not start from ${CHROMIUM} (set CHROMIUM_PATH; .ci/run installs Debian's chromium): ${launched.reason}`);
+    if (started.status === 'rejected') throw started.reason;
     api = new ApiClient(gus.url);
     admin = await api.asAdmin();
     user = await api.newUser(admin, 'free');
