@@ -16,7 +16,7 @@ export class ModelsController {
   /** OpenAI's list shape, plus tier, context window and whether the caller's plan allows the model. */
   @Get()
   @ApiOperation({ summary: 'The models the plan of the caller may use, with context windows and prices' })
-  @ApiOkResponse({ type: ModelListResponse, description: 'every model of the catalogue, with whether the plan allows it' })
+  @ApiOkResponse({ type: ModelListResponse, description: 'every chat model of the catalogue (guard models are not listed), with whether the plan allows it' })
   list(@CurrentPrincipal() principal: Principal) {
     return {
       object: 'list',
