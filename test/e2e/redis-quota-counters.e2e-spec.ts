@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import type { PeriodTotals } from '../../src/usage/domain/quota.js';
 import { RedisQuotaCounters, type CounterKeys, type Lease, type LedgerStart } from '../../src/usage/service/quota-counters.js';
 import { REDIS_URL, deleteRedisKeys, eventually } from './support/gus-harness.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 
 /** A ledger that answers after a few milliseconds, like the database, and can change between reads. */
 function ledger(used: PeriodTotals, ttlMs: PeriodTotals = [60_000, 120_000]): LedgerStart & { value: PeriodTotals; reads: number } {
@@ -146,8 +146,7 @@ describe('Redis token quota counters (real Redis)', () => {
 
   it('after a cut-off, rebuilds from the ledger the counters it counted in memory, so nothing counted meanwhile is lost', async () => {
     const target = new URL(REDIS_URL);
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
-    await proxy.start();
+    const proxy = await TcpProxy.to(target.hostname, Number(target.port || 6379));
     const client = new Redis(`redis://127.0.0.1:${proxy.port}`, { ...sharedClientOptions, retryStrategy: () => 50 });
     client.on('error', () => undefined);
     try {
@@ -167,7 +166,7 @@ describe('Redis token quota counters (real Redis)', () => {
       expect(await read(keys)).toEqual([100, 100]); // what Redis still believes (the first lease still counted)
 
       start.value = [90, 90]; // the ledger has both turns now: 40 + 50
-      await proxy.start();
+      await proxy.restore();
       await eventually(async () => expect(client.status).toBe('ready'), 5000);
       await new Promise((resolve) => setTimeout(resolve, 1100)); // a command that failed while reconnecting pauses Redis for 1 s
       const after = await cutOff.reserve(keys, lease(10), [1000, 10_000], start);
@@ -179,37 +178,3 @@ describe('Redis token quota counters (real Redis)', () => {
     }
   });
 });
-
-/** A TCP relay to Redis that can be cut off and restored on the same port: a network partition, Redis keeping its data. */
-class TcpProxy {
-  port = 0;
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-
-  constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const server = net.createServer((inbound) => {
-      const outbound = net.connect(this.targetPort, this.host);
-      for (const socket of [inbound, outbound]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => (inbound.destroy(), outbound.destroy()));
-      }
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-}

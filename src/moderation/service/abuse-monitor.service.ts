@@ -47,7 +47,7 @@ export class AbuseMonitor {
     const current = seen(content, now);
     const findings = [detectRepeats(history, current), detectBotTiming(history, current)].filter((f): f is FlagFinding => f !== null);
     this.remember(this.messages, principal.userId, [...history, current].slice(-ABUSE_RULES.memory));
-    this.record(principal, conversationId, findings);
+    this.record(principal, conversationId, findings, now);
   }
 
   /** A refused message (forbidden content, a blocked injection) or a flagged injection. */
@@ -55,10 +55,10 @@ export class AbuseMonitor {
     const times = [...(this.violations.get(principal.userId) ?? []), now].filter((t) => now - t <= ABUSE_RULES.violationWindowMs);
     this.remember(this.violations, principal.userId, times);
     const repeated = detectRepeatedViolations(times, now);
-    this.record(principal, conversationId, [{ kind, evidence }, ...(repeated ? [repeated] : [])]);
+    this.record(principal, conversationId, [{ kind, evidence }, ...(repeated ? [repeated] : [])], now);
   }
 
-  private record(principal: Principal, conversationId: string | null, all: FlagFinding[], now = Date.now()): void {
+  private record(principal: Principal, conversationId: string | null, all: FlagFinding[], now: number): void {
     const findings = all.filter((finding) => {
       if (!DETECTOR_KINDS.has(finding.kind)) return true;
       const key = `${principal.userId}:${finding.kind}`;
@@ -67,16 +67,16 @@ export class AbuseMonitor {
       return true;
     });
     if (findings.length === 0) return;
-    void this.write(principal, conversationId, findings).catch((error: unknown) => this.logger.warn({ msg: 'could not record abuse flags', error: String(error) }));
+    void this.write(principal, conversationId, findings, now).catch((error: unknown) => this.logger.warn({ msg: 'could not record abuse flags', error: String(error) }));
   }
 
-  private async write(principal: Principal, conversationId: string | null, findings: FlagFinding[]): Promise<void> {
+  private async write(principal: Principal, conversationId: string | null, findings: FlagFinding[], now: number): Promise<void> {
     for (const finding of findings) {
       await this.flags.insert({ userId: principal.userId, conversationId, kind: finding.kind, severity: SEVERITY[finding.kind], evidence: finding.evidence });
       recordFlag(finding.kind);
     }
     const { suspendAfter, windowMinutes } = principal.plan.abuse ?? DEFAULT_ABUSE;
-    const weight = await this.flags.weightSince(principal.userId, new Date(Date.now() - windowMinutes * 60_000));
+    const weight = await this.flags.weightSince(principal.userId, new Date(now - windowMinutes * 60_000));
     if (!shouldSuspend(weight, suspendAfter)) return;
     if (!(await this.identity.suspend(principal.userId))) return; // another write suspended it first
     await this.flags.insert({ userId: principal.userId, conversationId, kind: 'suspension', severity: 0, evidence: { weight, suspendAfter, windowMinutes } });
