@@ -164,6 +164,9 @@ describe('Redis token quota counters (real Redis)', () => {
       await cutOff.settle(before.ticket, 40); // Redis misses this one: the counter is rebuilt later
       await cutOff.settle(during.ticket, 50);
       expect(await read(keys)).toEqual([100, 100]); // what Redis still believes (the first lease still counted)
+      // Nothing else waits on the lost connection: no renewal is sent, and no reconciliation is tried.
+      await cutOff.renew([before.ticket, during.ticket], Date.now() + 60_000);
+      expect(await cutOff.reconcile(keys, async () => [0, 0], [60_000, 60_000])).toBe(false);
 
       start.value = [90, 90]; // the ledger has both turns now: 40 + 50
       await proxy.restore();

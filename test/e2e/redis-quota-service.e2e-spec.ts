@@ -17,10 +17,8 @@ describe('QuotaService on Redis (real Redis, stub ledger)', () => {
   const clients: Redis[] = [];
   const services: QuotaService[] = [];
   const ledger = new Map<string, number>();
-  const ledgerReads: string[] = [];
   const usage = {
     tokensSince: async (userId: string) => {
-      ledgerReads.push(userId);
       await new Promise((resolve) => setTimeout(resolve, 2)); // a database answers after a few turns of the loop
       return ledger.get(userId) ?? 0;
     },
@@ -116,6 +114,38 @@ describe('QuotaService on Redis (real Redis, stub ledger)', () => {
     await expect(service.reserve(idle, 10)).resolves.toMatchObject({ reserved: 10 });
     await expect(service.reserve(busy, 50)).resolves.toMatchObject({ reserved: 50 }); // still its own counter: 50 + 50
     await service.settle(inFlight, 0);
+  });
+
+  it("refuses on the month with the month's reset, and keeps each counter a day past its period's end", async () => {
+    const { service, redis } = instance();
+    const caller = principal({ tokensPerDay: 1000, tokensPerMonth: 50 });
+    const now = new Date();
+    const [day, month] = quotaWindows(now);
+    await service.reserve(caller, 45, now);
+    const refused = await refusal(service.reserve(caller, 10, now));
+    expect(refused).toMatchObject({ code: 'QUOTA_EXCEEDED', message: `the monthly token quota of 50 has 5 tokens left, fewer than this turn may use (10); it resets at ${month.resetsAt.toISOString()}` });
+    const base = `${prefix}:quota:{${caller.userId}}`;
+    const dayTtl = day.resetsAt.getTime() - now.getTime() + 86_400_000;
+    const monthTtl = month.resetsAt.getTime() - now.getTime() + 86_400_000;
+    // PTTL counts down from when Redis set it: within a minute of what the service asked for.
+    expect(await redis.pttl(`${base}:${day.key}`)).toBeGreaterThan(dayTtl - 60_000);
+    expect(await redis.pttl(`${base}:${day.key}`)).toBeLessThanOrEqual(dayTtl);
+    expect(await redis.pttl(`${base}:${month.key}`)).toBeGreaterThan(monthTtl - 60_000);
+    expect(await redis.pttl(`${base}:${month.key}`)).toBeLessThanOrEqual(monthTtl);
+  });
+
+  it('reconciles by itself every GUS_QUOTA_RECONCILE_MS, whichever instance takes the turn', async () => {
+    const env = { GUS_REDIS_PREFIX: `${prefix}:periodic`, GUS_QUOTA_RECONCILE_MS: '200' };
+    const [a, b] = [instance(env).service, instance(env).service];
+    const caller = principal({ tokensPerDay: 100, tokensPerMonth: 100_000 });
+    await a.settle(await a.reserve(caller, 80), 80);
+    ledger.set(caller.userId, 20); // the counters drifted from the ledger
+    a.onModuleInit();
+    b.onModuleInit();
+    const granted = await eventually(() => b.reserve(caller, 80), 5000); // 20 + 80: room once reconciled
+    a.onApplicationShutdown();
+    b.onApplicationShutdown();
+    expect(granted.reserved).toBe(80);
   });
 
   it('reports status from the ledger, never below zero remaining', async () => {

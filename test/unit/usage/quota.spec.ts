@@ -130,6 +130,36 @@ describe('QuotaService (in-process, over a stub ledger)', () => {
     expect((await counters.reserve(keys, lease(0), [1000, 1000], ledger([0, 0]))).verdict.totals).toEqual([25, 25]);
   });
 
+  it('leaves counters alone while any of several reservations is in flight, or one began while the ledger was read', async () => {
+    const counters = new InProcessQuotaCounters();
+    const keys = { day: 'md', month: 'mm', leases: 'ml', seq: 'ms', dayName: 'x', monthName: 'y' };
+    const [a, b] = await Promise.all([counters.reserve(keys, lease(10), [1000, 1000], ledger([0, 0])), counters.reserve(keys, lease(10), [1000, 1000], ledger([0, 0]))]);
+    await counters.settle(a.ticket, 10);
+    expect(await counters.reconcile(keys, async () => [5, 5], [60_000, 60_000])).toBe(false); // b is still in flight
+    await counters.settle(b.ticket, 10);
+    let late: Awaited<ReturnType<InProcessQuotaCounters['reserve']>> | undefined;
+    const readingLedger = async (): Promise<[number, number]> => {
+      late = await counters.reserve(keys, lease(7), [1000, 1000], ledger([0, 0]));
+      return [5, 5];
+    };
+    expect(await counters.reconcile(keys, readingLedger, [60_000, 60_000])).toBe(false);
+    const probe = await counters.reserve(keys, lease(0), [1000, 1000], ledger([0, 0]));
+    expect(probe.verdict.totals).toEqual([27, 27]); // 10 + 10 + 7, not 5
+    await counters.settle(late!.ticket, 7);
+    await counters.settle(probe.ticket, 0);
+    expect(await counters.reconcile(keys, async () => [5, 5], [60_000, 60_000])).toBe(true);
+  });
+
+  it("reconciles this instance's recently active users without Redis", async () => {
+    let used = 0;
+    const quotas = new QuotaService({ tokensSince: async () => used } as unknown as UsageRepository, null, loadConfig({}));
+    const caller = principal();
+    await quotas.settle(await quotas.reserve(caller, 40), 40);
+    used = 70; // the ledger knows better (say a fault lost a count)
+    expect(await quotas.reconcile()).toBe(1);
+    expect((await quotas.reserve(caller, 30)).warnings).toEqual(['100% of the daily token quota (100) is used']);
+  });
+
   it('reserves nothing on a plan without quotas', async () => {
     const reservation = await service().reserve(principal({ quotas: undefined }), 10_000_000);
     expect(reservation).toEqual({ id: expect.any(String), reserved: 0, warnings: [], headers: {} });
