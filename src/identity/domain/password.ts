@@ -15,6 +15,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
+  // A hash part that decodes to fewer bytes (none, for text that is not base64url) would match almost any password.
+  if (expected.length !== KEY_LENGTH) return false;
   const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length);
   return timingSafeEqual(actual, expected);
 }
