@@ -78,6 +78,17 @@ describe('AbuseMonitor', () => {
     expect(flags.rows).toEqual([]);
   });
 
+  it("remembers a user's last 20 messages only", async () => {
+    const caller = principal();
+    monitor.observeMessage(caller, null, 'the same question', T0);
+    monitor.observeMessage(caller, null, 'the same question', T0 + 1);
+    // 20 different messages at irregular times push both copies out of memory.
+    for (let i = 0; i < 20; i++) monitor.observeMessage(caller, null, `question number ${i} about topic ${i * 7}`, T0 + 2 + i * i * 37);
+    monitor.observeMessage(caller, null, 'the same question', T0 + 20_000);
+    await written();
+    expect(flags.kinds().filter((kind) => kind === 'repeated_message')).toEqual([]);
+  });
+
   it('records every violation, and a third within the hour as repeated violations too', async () => {
     const caller = principal();
     for (let i = 0; i < 3; i++) monitor.observeViolation(caller, 'conv-2', 'prompt_injection_blocked', { rule: `r${i}` }, T0 + i * 1000);
