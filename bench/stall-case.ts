@@ -3,9 +3,10 @@
  * 4,000-character attack-like text, the largest accepted `metadata`, the largest accepted chat-completions
  * `messages` — sent one after another while a probe asks GET /health/live every few milliseconds. A request
  * that blocks gus's event loop shows up as a slow probe and in the event-loop delay gus reports
- * (prom-client's monitorEventLoopDelay gauges in /metrics, reset at every scrape).
+ * (prom-client's monitorEventLoopDelay gauges in /metrics, reset at every scrape; see eventLoopDelayMs).
  */
 import http from 'node:http';
+import { EVENT_LOOP_MONITORING_MS } from '../libs/metrics/event-loop.js';
 import { round } from './load.js';
 import { quantile } from './streaming-case.js';
 import type { Seed } from './setup.js';
@@ -21,7 +22,8 @@ export interface StallReport {
   durationS: number;
   requests: Record<string, { sent: number; statuses: Record<string, number>; p50Ms: number; maxMs: number }>;
   probe: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
-  eventLoopDelayMs: { p99: number; max: number };
+  /** How late the loop's timer ran (the gauges less their timer's period); `ticks` the gauges as read. */
+  eventLoopDelayMs: { p99: number; max: number; ticks: { p99: number; max: number } };
 }
 
 const PROBE_EVERY_MS = 5;
@@ -101,6 +103,16 @@ function gauge(metrics: string, name: string): number {
   return match ? Number(match[1]) * 1000 : NaN;
 }
 
+/**
+ * The event-loop delay from prom-client's gauges (ms). They are percentiles of the interval between the ticks of a
+ * timer set to EVENT_LOOP_MONITORING_MS, so an idle gus reads p50 ≈ 10.1 ms: the delay is that interval less the
+ * period (never below 0; NaN stays NaN, a missing figure is no pass).
+ */
+export function eventLoopDelayMs(p99TickMs: number, maxTickMs: number): StallReport['eventLoopDelayMs'] {
+  const delay = (tick: number): number => (Number.isNaN(tick) ? Number.NaN : round(Math.max(0, tick - EVENT_LOOP_MONITORING_MS), 2));
+  return { p99: delay(p99TickMs), max: delay(maxTickMs), ticks: { p99: round(p99TickMs, 2), max: round(maxTickMs, 2) } };
+}
+
 export async function measureStalls(gusUrl: string, apiKey: string, seed: Seed, limits: InputLimits, model: string, durationS: number): Promise<StallReport> {
   const hostileAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -137,7 +149,7 @@ export async function measureStalls(gusUrl: string, apiKey: string, seed: Seed, 
       durationS,
       requests,
       probe: { count: probes.length, p50Ms: round(quantile(probes, 0.5), 2), p99Ms: round(quantile(probes, 0.99), 2), maxMs: round(Math.max(...probes), 2) },
-      eventLoopDelayMs: { p99: round(gauge(metrics, 'nodejs_eventloop_lag_p99_seconds'), 2), max: round(gauge(metrics, 'nodejs_eventloop_lag_max_seconds'), 2) },
+      eventLoopDelayMs: eventLoopDelayMs(gauge(metrics, 'nodejs_eventloop_lag_p99_seconds'), gauge(metrics, 'nodejs_eventloop_lag_max_seconds')),
     };
   } finally {
     hostileAgent.destroy();

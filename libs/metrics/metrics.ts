@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_LOOP_MONITORING_MS } from './event-loop.js';
 
 /** The one Prometheus registry of the process, served at /metrics. */
 export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry });
+collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_MS });
 
 /** Observed once per request by libs/http (the route label is the route pattern, never the raw URL). */
 export const httpRequestDuration = new Histogram({
