@@ -98,7 +98,8 @@ function send(url: string, apiKey: string | null, method: string, body: string |
   });
 }
 
-function gauge(metrics: string, name: string): number {
+/** A gauge of the Prometheus text `metrics`, in ms (NaN when absent). */
+export function gauge(metrics: string, name: string): number {
   const match = new RegExp(`^${name} ([0-9.eE+-]+)$`, 'm').exec(metrics);
   return match ? Number(match[1]) * 1000 : NaN;
 }
