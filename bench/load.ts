@@ -1,5 +1,5 @@
 import autocannon, { type AutocannonInstance, type AutocannonRequest } from 'autocannon';
-import { cpuTimeMs, sampleRss } from './processes.js';
+import { cpuTimeMs, cpuUsedMs, processesCpuMs, sampleRss } from './processes.js';
 
 export type Target = 'gus' | 'simulator' | 'portkey';
 
@@ -42,6 +42,8 @@ export interface CaseResult {
   systemCpuMsPerRequest?: number;
   /** With `serverPid`: the serving process's highest resident set size during the run, in MB. */
   maxRssMb?: number;
+  /** With `backing`: the CPU time of those processes (PostgreSQL, Redis on this machine) per completed response, in ms. */
+  backingCpuMsPerRequest?: number;
 }
 
 /** A run lasts a fixed time, or until a fixed number of requests is done (CPU per request is read over those). */
@@ -61,7 +63,7 @@ export function stopCurrentLoad(): void {
  * `serverPid`, the serving process's own CPU time over the run is divided by the responses it completed:
  * CPU per request holds on a noisy machine, where wall-clock figures do not.
  */
-export async function runLoad(loadCase: LoadCase, length: number | RunLength, serverPid?: number): Promise<CaseResult> {
+export async function runLoad(loadCase: LoadCase, length: number | RunLength, serverPid?: number, backing?: readonly string[]): Promise<CaseResult> {
   const run: RunLength = typeof length === 'number' ? { durationS: length } : length;
   const latencies: number[] = [];
   const problems: string[] = [];
@@ -87,10 +89,12 @@ export async function runLoad(loadCase: LoadCase, length: number | RunLength, se
   });
   instance.on('reqError', (error) => note(`request error: ${error.message}`));
   const cpuBefore = serverPid ? cpuTimeMs(serverPid) : { user: 0, system: 0 };
+  const backingBefore = backing ? processesCpuMs(backing) : null;
   const rss = serverPid ? sampleRss(serverPid) : null;
   try {
     const result = await instance;
     const cpuAfter = serverPid ? cpuTimeMs(serverPid) : cpuBefore;
+    const backingMs = backingBefore ? cpuUsedMs(backingBefore, processesCpuMs(backing!)) : null;
     const cpuMs = cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system;
     const systemMs = cpuAfter.system - cpuBefore.system;
     const maxRssMb = rss?.stop();
@@ -109,6 +113,7 @@ export async function runLoad(loadCase: LoadCase, length: number | RunLength, se
       statusCodes,
       problems,
       ...(serverPid ? { cpuMsPerRequest: round(cpuMs / responses(statusCodes), 4), systemCpuMsPerRequest: round(systemMs / responses(statusCodes), 4), maxRssMb } : {}),
+      ...(backingMs === null ? {} : { backingCpuMsPerRequest: round(backingMs / responses(statusCodes), 4) }),
     };
   } finally {
     rss?.stop();

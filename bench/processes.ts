@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** The last lines a child printed, plus how many of its JSON log lines were warnings or errors. */
@@ -132,6 +132,32 @@ export function cpuTimeMs(pid: number): { user: number; system: number } {
   // The command name (field 2) may contain spaces: count fields from after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_SECOND, system: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_SECOND };
+}
+
+/** CPU time (user + system, ms) of every process whose command name is one of `names`, by pid (Linux). */
+export function processesCpuMs(names: readonly string[]): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) continue;
+      const { user, system } = cpuTimeMs(Number(entry));
+      found.set(Number(entry), user + system);
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return found;
+}
+
+/** CPU used between two readings of processesCpuMs, over the processes in both (a PostgreSQL backend that lives through the run). */
+export function cpuUsedMs(before: Map<number, number>, after: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, ms] of after) {
+    const start = before.get(pid);
+    if (start !== undefined) used += ms - start;
+  }
+  return used;
 }
 
 /** Resident set size of the process in MB, from /proc (Linux). */

@@ -62,6 +62,7 @@ const p50 = (r: CaseResult) => r.latencyMs.p50;
 const p99 = (r: CaseResult) => r.latencyMs.p99;
 const rps = (r: CaseResult) => r.requestsPerSec;
 const rss = (r: CaseResult) => r.maxRssMb;
+const backing = (r: CaseResult) => r.backingCpuMsPerRequest;
 
 const PEER = 'peer chat completions';
 const ROUTES = [
@@ -134,10 +135,10 @@ export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
   for (const mode of report.modes) {
     lines.push(`${mode.mode}: start-up ${mode.startupMs} ms, idle RSS ${mode.idleRssMb} MB (medians over ${report.settings.rounds} rounds)`);
-    lines.push('case                                    req/s    p50 ms   p99 ms  CPU ms/req  max RSS MB');
+    lines.push('case                                    req/s    p50 ms   p99 ms  CPU ms/req  max RSS MB  PostgreSQL + Redis CPU ms/req');
     for (const key of Object.keys(mode.rounds)) {
       lines.push(
-        `${key.padEnd(38)} ${cell(figure(mode, key, rps), 0).padStart(6)} ${cell(figure(mode, key, p50), 2).padStart(9)} ${cell(figure(mode, key, p99), 2).padStart(8)} ${cell(figure(mode, key, cpu), 3).padStart(11)} ${cell(figure(mode, key, rss), 0).padStart(11)}`,
+        `${key.padEnd(38)} ${cell(figure(mode, key, rps), 0).padStart(6)} ${cell(figure(mode, key, p50), 2).padStart(9)} ${cell(figure(mode, key, p99), 2).padStart(8)} ${cell(figure(mode, key, cpu), 3).padStart(11)} ${cell(figure(mode, key, rss), 0).padStart(11)}${key.startsWith('gus') && mode.mode === 'postgres' ? cell(figure(mode, key, backing), 3).padStart(31) : ''}`,
       );
     }
     const s = mode.stalls;

@@ -144,6 +144,7 @@ async function startGus(env: NodeJS.ProcessEnv): Promise<{ child: Child; url: st
 }
 
 const json = (body: unknown): string => JSON.stringify(body);
+const isLocal = (url: string): boolean => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 const CHAT_BODY = json({ model: MODEL, messages: [{ role: 'user', content: BENCH_CONTENT }] });
 
 interface Targets {
@@ -152,10 +153,12 @@ interface Targets {
   gusPid: number;
   simulatorUrl: string;
   fixture: Fixture;
+  /** Command names of the local servers gus's turns also cost (PostgreSQL, Redis), in the postgres mode. */
+  backing?: readonly string[];
 }
 
 /** The loads of one round; `pid` is whose CPU time is read (none for the direct runs). */
-function roundCases(t: Targets, connections: number): Array<LoadCase & { pid?: number }> {
+function roundCases(t: Targets, connections: number): Array<LoadCase & { pid?: number; backing?: readonly string[] }> {
   const gusMessage = (i: number): AutocannonRequest => {
     const seed = t.fixture.seeds[i % t.fixture.seeds.length]!;
     return {
@@ -166,10 +169,10 @@ function roundCases(t: Targets, connections: number): Array<LoadCase & { pid?: n
     };
   };
   const gusChat: AutocannonRequest = { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.fixture.apiKey}` }, body: CHAT_BODY };
-  const cases: Array<LoadCase & { pid?: number }> = [
+  const cases: Array<LoadCase & { pid?: number; backing?: readonly string[] }> = [
     { name: 'peer chat completions', target: 'portkey', connections, origin: t.peer.url, requestFor: () => t.peer.request(CHAT_BODY), pid: t.peer.child.proc.pid },
-    { name: 'gus messages', target: 'gus', connections, origin: t.gusUrl, requestFor: gusMessage, pid: t.gusPid },
-    { name: 'gus chat completions', target: 'gus', connections, origin: t.gusUrl, requestFor: () => gusChat, pid: t.gusPid },
+    { name: 'gus messages', target: 'gus', connections, origin: t.gusUrl, requestFor: gusMessage, pid: t.gusPid, backing: t.backing },
+    { name: 'gus chat completions', target: 'gus', connections, origin: t.gusUrl, requestFor: () => gusChat, pid: t.gusPid, backing: t.backing },
   ];
   if (connections === 1) {
     cases.push(
@@ -192,11 +195,12 @@ async function measureRounds(t: Targets, settings: Settings): Promise<Record<str
     // Alternate the order, so that neither the peer nor gus always runs on a warmer machine.
     for (const loadCase of round % 2 ? all : [...all].reverse()) {
       const amount = loadCase.connections === 1 ? settings.c1Requests : settings.c64Requests;
-      const result = await runLoad(loadCase, { amount }, loadCase.pid);
+      const result = await runLoad(loadCase, { amount }, loadCase.pid, loadCase.backing);
       const key = `${loadCase.name} c=${loadCase.connections}`;
       (results[key] ??= []).push(result);
       const cpu = result.cpuMsPerRequest === undefined ? '' : `, ${result.cpuMsPerRequest.toFixed(3)} ms CPU/request (${result.systemCpuMsPerRequest!.toFixed(3)} in the kernel)`;
-      console.log(`  round ${round}: ${key.padEnd(36)} ${result.requestsPerSec.toFixed(0).padStart(6)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms${cpu}`);
+      const backing = result.backingCpuMsPerRequest === undefined ? '' : `; PostgreSQL + Redis ${result.backingCpuMsPerRequest.toFixed(3)} ms`;
+      console.log(`  round ${round}: ${key.padEnd(36)} ${result.requestsPerSec.toFixed(0).padStart(6)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms${cpu}${backing}`);
     }
   }
   return results;
@@ -213,7 +217,9 @@ async function runMode(mode: ModeName, settings: Settings, simulator: { url: str
   console.log(`  gus ready in ${startupMs} ms at ${gus.url}, idle RSS ${idleRssMb} MB`);
 
   const fixture = await prepareFixture(gus.url, simulator.url, admin, 64);
-  const targets: Targets = { peer, gusUrl: gus.url, gusPid: gus.child.proc.pid!, simulatorUrl: simulator.url, fixture };
+  // Only servers on this machine can be read; their CPU includes whatever else they serve meanwhile.
+  const backing = mode === 'postgres' && isLocal(settings.databaseUrl) && isLocal(settings.redisUrl) ? ['postgres', 'redis-server'] : undefined;
+  const targets: Targets = { peer, gusUrl: gus.url, gusPid: gus.child.proc.pid!, simulatorUrl: simulator.url, fixture, backing };
   const rounds = await measureRounds(targets, settings);
 
   console.log('  streaming case ...');
