@@ -9,6 +9,7 @@ import { FeedbackAndAnalytics1764000000800 } from './1764000000800-feedback-and-
 import { Retention1764000000900 } from './1764000000900-retention.js';
 import { UsageKinds1764000001000 } from './1764000001000-usage-kinds.js';
 import { AnalyticsRollup1764000001100 } from './1764000001100-analytics-rollup.js';
+import { ConversationsFillfactor1764000001200 } from './1764000001200-conversations-fillfactor.js';
 
 /** Every migration, in order. The same list runs on PostgreSQL and on embedded PGlite. */
-export const MIGRATIONS = [InitialSchema1764000000000, ConversationTree1764000000100, IdempotencyKeys1764000000200, FullTextSearch1764000000310, AuditPayloads1764000000500, AbuseFlags1764000000600, OpenQuestions1764000000700, FeedbackAndAnalytics1764000000800, Retention1764000000900, UsageKinds1764000001000, AnalyticsRollup1764000001100];
+export const MIGRATIONS = [InitialSchema1764000000000, ConversationTree1764000000100, IdempotencyKeys1764000000200, FullTextSearch1764000000310, AuditPayloads1764000000500, AbuseFlags1764000000600, OpenQuestions1764000000700, FeedbackAndAnalytics1764000000800, Retention1764000000900, UsageKinds1764000001000, AnalyticsRollup1764000001100, ConversationsFillfactor1764000001200];

@@ -149,12 +149,16 @@ export class ConversationRepository {
     return rows.map((row) => ({ from: row.from_state as ConversationState, to: row.to_state as ConversationState, reason: row.reason as StateChange['reason'], at: new Date(row.changed_at) }));
   }
 
-  /** Marks conversations idle since before `idleSince` inactive, recording each change. Returns how many. */
+  /**
+   * Marks conversations idle since before `idleSince` inactive, recording each change. Returns how many. One
+   * with a question in flight is not idle: a question does not move last_message_at, its answer does.
+   */
   async markIdleInactive(idleSince: Date, now: Date): Promise<number> {
     const rows = await this.sql.query<{ id: string }>(
       `WITH idle AS (
-         UPDATE conversations SET state = 'inactive', state_changed_at = $2
+         UPDATE conversations c SET state = 'inactive', state_changed_at = $2
          WHERE state = 'active' AND coalesce(last_message_at, created_at) < $1
+           AND NOT EXISTS (SELECT 1 FROM open_questions q WHERE q.conversation_id = c.id)
          RETURNING id
        ), recorded AS (
          INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at)

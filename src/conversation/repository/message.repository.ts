@@ -146,6 +146,12 @@ const FIND_MESSAGE = statement(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id
  * Stores a message, bumps the conversation's counters and makes it the current leaf when asked ($21), in one
  * statement; a question is recorded as open until the statement storing its answer closes it. An inactive conversation becomes active again with its next message, and that change is
  * recorded too. $20 is the time the conversation is touched at.
+ *
+ * Only an answer (or any message but a question) moves the conversation's activity times: updated_at and
+ * last_message_at are indexed, so an UPDATE that changes them writes a new entry into every index of the
+ * table, while one that changes only the counters and the leaf stays on its page (a HOT update, with the room
+ * the table's fillfactor keeps). A question is followed by its answer, or by the failed answer the sweeper
+ * writes for an abandoned one, within GUS_LLM_TIMEOUT_MS.
  */
 const INSERT_MESSAGE_CTES = `
   inserted AS (
@@ -153,7 +159,9 @@ const INSERT_MESSAGE_CTES = `
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
   ),
   updated AS (
-    UPDATE conversations c SET message_count = c.message_count + 1, last_message_at = $20, updated_at = $20,
+    UPDATE conversations c SET message_count = c.message_count + 1,
+      last_message_at = CASE WHEN $4 = 'user' THEN c.last_message_at ELSE $20 END,
+      updated_at = CASE WHEN $4 = 'user' THEN c.updated_at ELSE $20 END,
       state = CASE WHEN c.state = 'inactive' THEN 'active' ELSE c.state END,
       state_changed_at = CASE WHEN c.state = 'inactive' THEN $20 ELSE c.state_changed_at END,
       current_leaf_id = CASE WHEN $21 THEN $1::uuid ELSE c.current_leaf_id END
@@ -208,7 +216,7 @@ const CLOSE_ABANDONED_QUESTIONS = statement(`
     FROM closed JOIN messages m ON m.id = closed.message_id JOIN conversations c ON c.id = m.conversation_id
     RETURNING id, conversation_id, parent_id
   )
-  UPDATE conversations c SET message_count = c.message_count + 1, updated_at = now(),
+  UPDATE conversations c SET message_count = c.message_count + 1, updated_at = now(), last_message_at = now(),
     current_leaf_id = CASE WHEN c.current_leaf_id = answered.parent_id THEN answered.id ELSE c.current_leaf_id END
   FROM answered WHERE c.id = answered.conversation_id
   RETURNING answered.parent_id AS question_id, c.id AS conversation_id`);
