@@ -1,4 +1,4 @@
-import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import { parse as pgliteResults, protocol, type PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 
@@ -60,13 +60,46 @@ class PostgresSql extends Sql {
   }
 }
 
+/** PGlite's own two locks: `query` and `transaction` take both, so a statement never runs inside another caller's transaction. */
+interface PGliteLocks {
+  _runExclusiveTransaction<T>(work: () => Promise<T>): Promise<T>;
+  runExclusive<T>(work: () => Promise<T>): Promise<T>;
+}
+
 class PGliteSql extends Sql {
+  /** Statements prepared in PGlite's one session, with their parameters' type OIDs. */
+  private readonly prepared = new Map<string, number[]>();
+
   constructor(private readonly db: PGlite) {
     super();
   }
 
+  /**
+   * A hot statement is prepared once and then only bound and executed: PGlite's `query` parses and plans every
+   * call (its API has no named statements), which cost the branch walk 0.95 ms of CPU against 0.13 ms prepared.
+   * The protocol messages go in one exchange, under the same two locks `query` takes.
+   */
   async query<T>(sql: string | Statement, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.db.query<T>(typeof sql === 'string' ? sql : sql.text, params as unknown[])).rows;
+    if (typeof sql === 'string') return (await this.db.query<T>(sql, params as unknown[])).rows;
+    const locks = this.db as unknown as PGliteLocks;
+    return locks._runExclusiveTransaction(() => locks.runExclusive(() => this.runPrepared<T>(sql, params)));
+  }
+
+  private async runPrepared<T>(statement: Statement, params: readonly unknown[]): Promise<T[]> {
+    const { serialize } = protocol;
+    let types = this.prepared.get(statement.name);
+    if (!types) {
+      const described = await this.db.execProtocol(concat([serialize.parse({ name: statement.name, text: statement.text }), serialize.describe({ type: 'S', name: statement.name }), serialize.sync()]), { syncToFs: false });
+      types = pgliteResults.parseDescribeStatementResults(described.messages);
+      this.prepared.set(statement.name, types);
+    }
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = this.db.serializers[types[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+    const { messages } = await this.db.execProtocol(concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]));
+    return (pgliteResults.parseResults(messages, this.db.parsers)[0]?.rows ?? []) as T[];
   }
 
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
@@ -76,10 +109,25 @@ class PGliteSql extends Sql {
   }
 }
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
 /** The Sql beside an initialised TypeORM data source: its pg pool, or the PGlite instance it opened. */
 export async function sqlFor(dataSource: DataSource, embedded: boolean): Promise<Sql> {
   if (!embedded) return new PostgresSql((dataSource.driver as unknown as { master: Pool }).master);
   const { getPGliteInstance } = await import('typeorm-pglite');
   // typeorm-pglite is CommonJS: its PGlite type is the CommonJS build's, the same class at run time.
-  return new PGliteSql((await getPGliteInstance()) as unknown as PGlite);
+  return sqlOnPGlite((await getPGliteInstance()) as unknown as PGlite);
+}
+
+/** The Sql of an open PGlite instance (the embedded default; tests give it one of their own). */
+export function sqlOnPGlite(db: PGlite): Sql {
+  return new PGliteSql(db);
 }

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { MIGRATIONS } from '../../../libs/database/migrations/index.js';
-import type { Sql, SqlRunner, Statement } from '../../../libs/database/sql.js';
+import { sqlOnPGlite } from '../../../libs/database/sql.js';
 import { draftMessage } from '../../../src/conversation/domain/message.js';
 import { ConversationRepository } from '../../../src/conversation/repository/conversation.repository.js';
 import { MessageRepository } from '../../../src/conversation/repository/message.repository.js';
@@ -19,8 +19,7 @@ describe('storing a turn: the conversation row', () => {
     db = new PGlite();
     const runner = { query: (text: string, params?: unknown[]) => db.query(text, params).then((result) => result.rows) } as unknown as QueryRunner;
     for (const Migration of MIGRATIONS) await new Migration().up(runner);
-    const query = async <T>(text: string | Statement, params: readonly unknown[] = []) => (await db.query<T>(typeof text === 'string' ? text : text.text, params as unknown[])).rows;
-    const sql = { query, transaction: <T>(work: (tx: SqlRunner) => Promise<T>) => work({ query }) } as Sql;
+    const sql = sqlOnPGlite(db);
     messages = new MessageRepository(sql);
     conversations = new ConversationRepository({ getRepository: () => ({}) } as unknown as DataSource, sql); // only its SQL is used here
     await db.exec(`
