@@ -1,4 +1,5 @@
-import { parse as pgliteResults, protocol, type PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import { createRequire } from 'node:module';
+import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 
@@ -66,11 +67,17 @@ interface PGliteLocks {
   runExclusive<T>(work: () => Promise<T>): Promise<T>;
 }
 
+/** PGlite's wire protocol helpers: its message serializer and its result parser. */
+type PGliteWire = Pick<typeof import('@electric-sql/pglite'), 'protocol' | 'parse'>;
+
 class PGliteSql extends Sql {
   /** Statements prepared in PGlite's one session, with their parameters' type OIDs. */
   private readonly prepared = new Map<string, number[]>();
 
-  constructor(private readonly db: PGlite) {
+  constructor(
+    private readonly db: PGlite,
+    private readonly wire: PGliteWire,
+  ) {
     super();
   }
 
@@ -86,11 +93,12 @@ class PGliteSql extends Sql {
   }
 
   private async runPrepared<T>(statement: Statement, params: readonly unknown[]): Promise<T[]> {
-    const { serialize } = protocol;
+    const { serialize } = this.wire.protocol;
     let types = this.prepared.get(statement.name);
     if (!types) {
-      const described = await this.db.execProtocol(concat([serialize.parse({ name: statement.name, text: statement.text }), serialize.describe({ type: 'S', name: statement.name }), serialize.sync()]), { syncToFs: false });
-      types = pgliteResults.parseDescribeStatementResults(described.messages);
+      // Close first (a no-op when there is none): the name may be left in the session by another runner on it.
+      const prepare = [serialize.close({ type: 'S', name: statement.name }), serialize.parse({ name: statement.name, text: statement.text }), serialize.describe({ type: 'S', name: statement.name }), serialize.sync()];
+      types = this.wire.parse.parseDescribeStatementResults((await this.db.execProtocol(concat(prepare), { syncToFs: false })).messages);
       this.prepared.set(statement.name, types);
     }
     const values = params.map((value, i) => {
@@ -99,7 +107,7 @@ class PGliteSql extends Sql {
       return serializer ? serializer(value) : String(value);
     });
     const { messages } = await this.db.execProtocol(concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]));
-    return (pgliteResults.parseResults(messages, this.db.parsers)[0]?.rows ?? []) as T[];
+    return (this.wire.parse.parseResults(messages, this.db.parsers)[0]?.rows ?? []) as T[];
   }
 
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
@@ -129,5 +137,8 @@ export async function sqlFor(dataSource: DataSource, embedded: boolean): Promise
 
 /** The Sql of an open PGlite instance (the embedded default; tests give it one of their own). */
 export function sqlOnPGlite(db: PGlite): Sql {
-  return new PGliteSql(db);
+  // Required here, not imported at the top: the PostgreSQL mode never loads PGlite. This is the CommonJS build
+  // typeorm-pglite has loaded already; the helpers are plain functions, the same in both builds.
+  const { protocol, parse } = createRequire(import.meta.url)('@electric-sql/pglite') as PGliteWire;
+  return new PGliteSql(db, { protocol, parse });
 }

@@ -66,4 +66,11 @@ describe('Sql on PGlite: prepared statements', () => {
     const found = await sql.query<{ n: number }>(BY_IDS, [['00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1']]);
     expect(found.map((row) => row.n)).toEqual([200]);
   });
+
+  it('a second runner on the same session prepares the same statement again without a clash', async () => {
+    const other = sqlOnPGlite(db);
+    const ids = [['00000000-0000-0000-0000-000000000002']];
+    expect(await other.query(BY_IDS, ids)).toEqual(await sql.query(BY_IDS, ids));
+    expect(await sql.query(BY_IDS, ids)).toHaveLength(1);
+  });
 });
