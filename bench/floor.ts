@@ -11,21 +11,18 @@
  * commit. Compare the sums with the peer's added latency that `npm run bench` prints.
  */
 import http from 'node:http';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { request } from 'undici';
-import { startNode, stopAllChildren, waitForLine } from './processes.js';
+import { runLoad, type Target } from './load.js';
+import { startSimulator, stopAllChildren } from './processes.js';
+import { median } from './report.js';
 import { BENCH_CONTENT } from './setup.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SIMULATOR_CLI = join(ROOT, 'dist/src/llm/simulator/simulator.cli.js');
 const SAMPLES = 2000;
 const WARM_UP = 200;
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function medianOf(work: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < WARM_UP; i++) await work();
@@ -38,13 +35,13 @@ async function medianOf(work: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
-/** p50 over `amount` requests at one connection, from autocannon's per-response times (its histogram rounds to 1 ms). */
-async function p50At1(url: string, body: string, amount = 3000): Promise<number> {
-  const times: number[] = [];
-  const instance = autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 1, amount });
-  instance.on('response', (_client, _status, _bytes, ms) => times.push(ms));
-  await instance;
-  return median(times);
+/** p50 at one connection over `amount` POSTs of `body` to `origin` + `path` (the bench's own load runner). */
+async function p50At1(target: Target, origin: string, path: string, body: string, amount = 3000): Promise<number> {
+  const result = await runLoad(
+    { name: `floor ${target}`, target, connections: 1, origin, requestFor: () => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body }) },
+    { amount },
+  );
+  return result.latencyMs.p50;
 }
 
 async function passThrough(upstream: string): Promise<{ directMs: number; passThroughMs: number }> {
@@ -57,12 +54,12 @@ async function passThrough(upstream: string): Promise<{ directMs: number; passTh
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'floor', object: 'chat.completion', choices: [{ index: 0, message }] }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const body = JSON.stringify({ model: 'llama3.2:1b', messages: [{ role: 'user', content: BENCH_CONTENT }] });
   try {
-    await p50At1(`http://127.0.0.1:${port}/`, body, 500);
-    await p50At1(`${upstream}/api/chat`, body, 500);
-    return { passThroughMs: await p50At1(`http://127.0.0.1:${port}/`, body), directMs: await p50At1(`${upstream}/api/chat`, body) };
+    await p50At1('pass-through', origin, '/', body, 500);
+    await p50At1('simulator', upstream, '/api/chat', body, 500);
+    return { passThroughMs: await p50At1('pass-through', origin, '/', body), directMs: await p50At1('simulator', upstream, '/api/chat', body) };
   } finally {
     server.close();
   }
@@ -84,8 +81,7 @@ async function main(): Promise<void> {
     const probe = redis as Redis & { gusFloorProbe(key: string): Promise<number> };
     const scriptMs = await medianOf(() => probe.gusFloorProbe(`gus-floor:{${process.pid}}`));
 
-    const simulator = startNode('simulator', SIMULATOR_CLI, ['--port', '0', '--host', '127.0.0.1', '--latency-ms', '0', '--tokens-per-second', '0', '--reply-tokens', '12'], process.env, ROOT);
-    const upstream = (await waitForLine(simulator, /listening on (http:\/\/\S+)/, 30_000))[1]!.replace(/\/$/, '');
+    const { url: upstream } = await startSimulator(ROOT);
     const { directMs, passThroughMs } = await passThrough(upstream);
 
     const nodeMs = passThroughMs - directMs;

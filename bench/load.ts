@@ -1,7 +1,8 @@
 import autocannon, { type AutocannonInstance, type AutocannonRequest } from 'autocannon';
 import { cpuTimeMs, cpuUsedMs, processesCpuMs, sampleRss } from './processes.js';
 
-export type Target = 'gus' | 'simulator' | 'portkey';
+/** Who serves a load: gus, the simulator alone, the peer gateway, or the bare Node pass-through of bench/floor.ts. */
+export type Target = 'gus' | 'simulator' | 'portkey' | 'pass-through';
 
 export interface LoadCase {
   name: string;

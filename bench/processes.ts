@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** The last lines a child printed, plus how many of its JSON log lines were warnings or errors. */
@@ -183,4 +184,15 @@ export function sampleRss(pid: number, everyMs = 100): { stop(): number } {
       return max;
     },
   };
+}
+
+/**
+ * gus's simulator as the bench's upstream: no first-token latency, no delay between tokens, 12 reply tokens, so
+ * the model costs as close to nothing as it gets. `root` is the project root (it runs the built CLI from dist/).
+ */
+export async function startSimulator(root: string, timeoutMs = 60_000): Promise<{ child: Child; url: string }> {
+  const cli = join(root, 'dist/src/llm/simulator/simulator.cli.js');
+  const child = startNode('simulator', cli, ['--port', '0', '--host', '127.0.0.1', '--latency-ms', '0', '--tokens-per-second', '0', '--reply-tokens', '12'], process.env, root);
+  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, timeoutMs);
+  return { child, url: match[1]!.replace(/\/$/, '') };
 }

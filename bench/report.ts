@@ -45,7 +45,8 @@ export interface BenchReport {
   ok: boolean;
 }
 
-const median = (values: number[]): number => {
+/** The median of the finite values (NaN when there are none). */
+export const median = (values: number[]): number => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const middle = Math.floor(sorted.length / 2);

@@ -19,7 +19,7 @@ import { createContextConversations, measureContext, seedEmbedded, seedPostgres 
 import { waitForReady } from './gus-api.js';
 import { runLoad, stopCurrentLoad, type CaseResult, type LoadCase } from './load.js';
 import { PEER_NAME, startPortkey, type Peer } from './peer.js';
-import { freePort, killAllChildrenSync, rssMb, startNode, stopAllChildren, stopChild, waitForLine, type Child } from './processes.js';
+import { freePort, killAllChildrenSync, rssMb, startNode, startSimulator, stopAllChildren, stopChild, type Child } from './processes.js';
 import { deleteRedisPrefix } from './redis-cleanup.js';
 import { evaluate, formatReport, writeReport, type BenchReport, type ModeReport } from './report.js';
 import { BENCH_CONTENT, prepareFixture, writeBenchPlans, type Fixture } from './setup.js';
@@ -29,7 +29,6 @@ import { measureStreaming } from './streaming-case.js';
 // Compiled to dist/bench/run-bench.js: the project root is two levels up.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GUS_MAIN = join(ROOT, 'dist/src/main.js');
-const SIMULATOR_CLI = join(ROOT, 'dist/src/llm/simulator/simulator.cli.js');
 const RESULTS_FILE = join(ROOT, 'bench/results/latest.json');
 const STARTUP_TIMEOUT_MS = 60_000;
 const MODEL = 'llama3.2:1b';
@@ -75,12 +74,6 @@ function positive(name: string, raw: string): number {
   return value;
 }
 
-async function startSimulator(): Promise<{ child: Child; url: string }> {
-  // Zero latency and no inter-token delay: the model costs as close to nothing as it gets.
-  const child = startNode('simulator', SIMULATOR_CLI, ['--port', '0', '--host', '127.0.0.1', '--latency-ms', '0', '--tokens-per-second', '0', '--reply-tokens', '12'], process.env, ROOT);
-  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, STARTUP_TIMEOUT_MS);
-  return { child, url: match[1]!.replace(/\/$/, '') };
-}
 
 /** A database of the bench's own beside `adminUrl`'s, dropped at the end. */
 async function createBenchDatabase(adminUrl: string): Promise<string> {
@@ -246,7 +239,7 @@ async function runMode(mode: ModeName, settings: Settings, simulator: { url: str
 
 async function run(settings: Settings): Promise<number> {
   console.log(`gus bench: ${settings.modes.join(' + ')}; ${settings.rounds} rounds of ${settings.c1Requests} requests at c=1 and ${settings.c64Requests} at c=64; node ${process.version}, ${cpus().length} CPUs`);
-  const simulator = await startSimulator();
+  const simulator = await startSimulator(ROOT, STARTUP_TIMEOUT_MS);
   const peer = await startPortkey(simulator.url, ROOT);
   console.log(`  simulator ${simulator.url}, peer (${PEER_NAME}) ${peer.url}`);
   const modes: ModeReport[] = [];

@@ -1,9 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
-import type { QueryRunner } from 'typeorm';
-import { MIGRATIONS } from '../../../libs/database/migrations/index.js';
-import type { Sql, SqlRunner, Statement } from '../../../libs/database/sql.js';
+import type { PGlite } from '@electric-sql/pglite';
+import { sqlOnPGlite, type Sql } from '../../../libs/database/sql.js';
 import { AnalyticsRepository } from '../../../src/conversation/repository/analytics.repository.js';
 import { FeedbackRepository } from '../../../src/conversation/repository/feedback.repository.js';
+import { migratedPGlite } from '../support/migrated-pglite.js';
 
 /** The rollup's SQL on the embedded default (PGlite): the migrations, the rollup, the rating's advisory lock. */
 describe('analytics rollup on PGlite', () => {
@@ -11,15 +10,8 @@ describe('analytics rollup on PGlite', () => {
   let sql: Sql;
 
   beforeAll(async () => {
-    db = new PGlite();
-    const runner = { query: (text: string, params?: unknown[]) => db.query(text, params).then((result) => result.rows) } as unknown as QueryRunner;
-    for (const Migration of MIGRATIONS) await new Migration().up(runner);
-    const run: SqlRunner = { query: async <T>(text: string | Statement, params: readonly unknown[] = []) => (await db.query<T>(typeof text === 'string' ? text : text.text, params as unknown[])).rows };
-    sql = {
-      query: run.query,
-      transaction: <T>(work: (tx: SqlRunner) => Promise<T>) =>
-        db.transaction((tx) => work({ query: async <R>(text: string | Statement, params: readonly unknown[] = []) => (await tx.query<R>(typeof text === 'string' ? text : text.text, params as unknown[])).rows })),
-    } as Sql;
+    db = await migratedPGlite();
+    sql = sqlOnPGlite(db);
   }, 60_000);
   afterAll(async () => db?.close());
 

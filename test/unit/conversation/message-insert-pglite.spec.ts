@@ -1,10 +1,10 @@
-import { PGlite } from '@electric-sql/pglite';
-import type { DataSource, QueryRunner } from 'typeorm';
-import { MIGRATIONS } from '../../../libs/database/migrations/index.js';
+import type { PGlite } from '@electric-sql/pglite';
+import type { DataSource } from 'typeorm';
 import { sqlOnPGlite } from '../../../libs/database/sql.js';
 import { draftMessage } from '../../../src/conversation/domain/message.js';
 import { ConversationRepository } from '../../../src/conversation/repository/conversation.repository.js';
 import { MessageRepository } from '../../../src/conversation/repository/message.repository.js';
+import { migratedPGlite } from '../support/migrated-pglite.js';
 
 const USER = '00000000-0000-0000-0000-000000000001';
 const CONVERSATION = '00000000-0000-0000-0000-0000000000c1';
@@ -16,9 +16,7 @@ describe('storing a turn: the conversation row', () => {
   let conversations: ConversationRepository;
 
   beforeAll(async () => {
-    db = new PGlite();
-    const runner = { query: (text: string, params?: unknown[]) => db.query(text, params).then((result) => result.rows) } as unknown as QueryRunner;
-    for (const Migration of MIGRATIONS) await new Migration().up(runner);
+    db = await migratedPGlite();
     const sql = sqlOnPGlite(db);
     messages = new MessageRepository(sql);
     conversations = new ConversationRepository({ getRepository: () => ({}) } as unknown as DataSource, sql); // only its SQL is used here
