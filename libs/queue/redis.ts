@@ -15,7 +15,21 @@ export function createRedis(config: AppConfig): Redis {
     ? (new Cluster(config.redisClusterNodes, { redisOptions: { ...options, ...credentials(config) } }) as unknown as Redis)
     : new Redis(config.redisUrl!, options);
   redis.on('error', () => undefined); // reconnects on its own; health/ready reports the outage
+  pipelineWhileAwaitingReplies(redis);
   return redis;
+}
+
+/**
+ * ioredis's auto-pipelining, only while earlier commands still await their replies. Under load that is most of
+ * the time, and the commands a turn of the event loop issues leave in one write instead of one each (about 10 %
+ * less CPU per turn at 64 concurrent turns, bench/README.md). On an idle connection a command is written at once,
+ * as without it: gathering would only put off the one command until the next turn of the loop. ioredis reads the
+ * option on every command, so a getter decides it per command.
+ */
+export function pipelineWhileAwaitingReplies(redis: Redis | Cluster): void {
+  const awaiting =
+    redis instanceof Cluster ? (): boolean => redis.nodes('master').some((node) => node.commandQueue.length > 0) : (): boolean => redis.commandQueue.length > 0;
+  Object.defineProperty(redis.options, 'enableAutoPipelining', { get: awaiting, enumerable: true, configurable: true });
 }
 
 /** BullMQ's connection: options for a single server, a Cluster instance for a cluster (BullMQ duplicates it for workers). */

@@ -1,3 +1,5 @@
+import type { AppConfig } from '../../libs/config/app-config.js';
+import { createRedis } from '../../libs/queue/redis.js';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { DisposableRedisCluster } from './support/disposable-redis-cluster.js';
@@ -89,5 +91,21 @@ describe('Redis Cluster: turns, limits, quotas and billing on three nodes', () =
     for (let i = 0; i < 8; i++) expect((await (await client.newUser(admin, 'free')).get('/v1/conversations')).status).toBe(200);
     const perNode = await cluster.keysPerNode();
     expect(perNode.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('pipelines commands on the cluster only while earlier ones await their replies', async () => {
+    const redis = createRedis({ redisClusterNodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })) } as AppConfig);
+    try {
+      await redis.set('{pipelining}:a', '1');
+      const first = redis.get('{pipelining}:a');
+      expect(redis.autoPipelineQueueSize).toBe(0);
+      const second = redis.incr('{pipelining}:b');
+      const third = redis.get('{pipelining}:b');
+      expect(redis.autoPipelineQueueSize).toBe(2);
+      expect(await Promise.all([first, second, third])).toEqual(['1', 1, '1']);
+      await redis.del('{pipelining}:a', '{pipelining}:b');
+    } finally {
+      await redis.quit();
+    }
   });
 });
