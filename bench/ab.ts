@@ -5,7 +5,7 @@
  * B ÷ A from the same minutes of the same machine, where two full `npm run bench` runs differ by more than most
  * levers. Copy dist/ to another folder, change the copy, and compare `dist/src/main.js` with it.
  * Environment: AB_ROUNDS (6), AB_REQUESTS (5000), AB_CASE (messages | chat), AB_CONNECTIONS (64),
- * AB_ENV_A / AB_ENV_B (`NAME=value,NAME=value` for one side only).
+ * AB_ENV_A / AB_ENV_B (`NAME=value,NAME=value` for one side only), AB_NODE_A / AB_NODE_B (node flags for one side).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -76,7 +76,7 @@ async function startSide(tag: Side['tag'], main: string, simulatorUrl: string, c
     LOG_LEVEL: 'info',
     ...Object.fromEntries(own),
   };
-  const child = startNode(`gus ${tag}`, resolve(main), [], env, ROOT);
+  const child = startNode(`gus ${tag}`, resolve(main), [], env, ROOT, (process.env[`AB_NODE_${tag}`] ?? '').split(' ').filter(Boolean));
   const url = `http://127.0.0.1:${env.PORT}`;
   await waitForReady(url, 60_000, child.exited, 20).catch((error: unknown) => {
     throw new Error(`${String(error)}\n${child.log.lines.slice(-20).join('\n')}`);
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
         const result = await runLoad(loadFor(side, kind, connections), { amount: requests }, side.pid, BACKING);
         if (result.non2xx + result.errors > 0) throw new Error(`${side.tag}: ${result.non2xx} non-2xx, ${result.errors} errors: ${result.problems.join('; ')}`);
         cpu[side.tag].push(result.cpuMsPerRequest!);
-        line.push(`${side.tag} ${result.cpuMsPerRequest!.toFixed(3)} ms (p50 ${result.latencyMs.p50.toFixed(1)} ms, PostgreSQL + Redis ${result.backingCpuMsPerRequest?.toFixed(3) ?? '-'} ms)`);
+        line.push(`${side.tag} ${result.cpuMsPerRequest!.toFixed(3)} ms (p50 ${result.latencyMs.p50.toFixed(1)} ms, RSS ≤ ${result.maxRssMb ?? '-'} MB, PostgreSQL + Redis ${result.backingCpuMsPerRequest?.toFixed(3) ?? '-'} ms)`);
       }
       console.log(`  round ${round + 1}: ${line.join('   ')}`);
     }
