@@ -9,7 +9,10 @@ export interface AppConfig {
   host: string;
   /** Unset: embedded PGlite in dataDir. */
   databaseUrl?: string;
-  /** PostgreSQL connections this process may hold (GUS_DB_POOL_SIZE); the server's budget is this × processes. */
+  /**
+   * PostgreSQL connections this process may hold (GUS_DB_POOL_SIZE); the server's budget is this × processes. 32 by
+   * default: turns that queue for a connection cost CPU (at 64 concurrent turns 8–9 % more per turn with 20, bench/README.md).
+   */
   dbPoolSize: number;
   dataDir: string;
   /** Unset: in-process queue and limiter storage. With REDIS_CLUSTER_NODES: only its credentials and TLS are used. */
@@ -90,7 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: int(env.PORT, 3000, 'PORT'),
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
-    dbPoolSize: positiveInt(env.GUS_DB_POOL_SIZE, 20, 'GUS_DB_POOL_SIZE'),
+    dbPoolSize: positiveInt(env.GUS_DB_POOL_SIZE, 32, 'GUS_DB_POOL_SIZE'),
     dataDir: resolve(env.GUS_DATA_DIR || '.gus-data'),
     redisUrl: env.REDIS_URL || undefined,
     redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
