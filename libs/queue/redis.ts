@@ -29,7 +29,8 @@ export function createRedis(config: AppConfig): Redis {
 export function pipelineWhileAwaitingReplies(redis: Redis | Cluster): void {
   const awaiting =
     redis instanceof Cluster ? (): boolean => redis.nodes('master').some((node) => node.commandQueue.length > 0) : (): boolean => redis.commandQueue.length > 0;
-  Object.defineProperty(redis.options, 'enableAutoPipelining', { get: awaiting, enumerable: true, configurable: true });
+  // Not enumerable: duplicate() spreads the options, and a copy (a subscriber, a blocking read) keeps ioredis's default.
+  Object.defineProperty(redis.options, 'enableAutoPipelining', { get: awaiting, enumerable: false, configurable: true });
 }
 
 /** BullMQ's connection: options for a single server, a Cluster instance for a cluster (BullMQ duplicates it for workers). */

@@ -43,6 +43,18 @@ describe('the shared Redis client pipelines only while replies are awaited (real
     expect(await fourth).toBe('1');
   });
 
+  it('gives a duplicate connection (a subscriber, a blocking read) ioredis\'s default, not the state of the moment', async () => {
+    const inFlight = redis.get(`${prefix}:a`);
+    expect(redis.options.enableAutoPipelining).toBe(true);
+    const copy = redis.duplicate();
+    try {
+      expect(copy.options.enableAutoPipelining).toBe(false);
+    } finally {
+      await inFlight;
+      copy.disconnect();
+    }
+  });
+
   it('keeps a Lua limit exact through pipelined scripts, also when Redis has forgotten the script (NOSCRIPT)', async () => {
     const storage = new RedisRateLimitStorage(redis, prefix);
     const windows = planWindows({ perMinute: 5, perHour: 50, perDay: 500 });
