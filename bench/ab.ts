@@ -8,18 +8,13 @@
  * AB_ENV_A / AB_ENV_B (`NAME=value,NAME=value` for one side only), AB_NODE_A / AB_NODE_B (node flags for one side).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AutocannonRequest } from 'autocannon';
-import pg from 'pg';
 import { waitForReady } from './gus-api.js';
 import { runLoad, type LoadCase } from './load.js';
 import { freePort, startNode, startSimulator, stopAllChildren } from './processes.js';
-import { deleteRedisPrefix } from './redis-cleanup.js';
 import { median } from './report.js';
-import { BENCH_CONTENT, prepareFixture, writeBenchPlans, type Fixture } from './setup.js';
+import { BenchLeftovers, gusEnvironment, prepareFixture, turnRequests, writeBenchPlans, type Fixture } from './setup.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -34,8 +29,7 @@ interface Side {
   fixture: Fixture;
 }
 
-/** What cleanup removes, filled in as each side is made. */
-const made: Array<{ database?: string; redisPrefix?: string; dataDir: string }> = [];
+const leftovers = new BenchLeftovers();
 
 const number = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -44,38 +38,22 @@ const number = (name: string, fallback: number): number => {
 };
 
 async function startSide(tag: Side['tag'], main: string, simulatorUrl: string, connections: number): Promise<Side> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gus-ab-'));
-  const cleanup: (typeof made)[number] = { dataDir };
-  made.push(cleanup);
+  const dataDir = await leftovers.tempDir();
   const plans = await writeBenchPlans(join(ROOT, 'config/plans.json'), dataDir);
-  const database = `gus_ab_${tag.toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client(ADMIN_URL);
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  cleanup.database = database;
-  const databaseUrl = new URL(ADMIN_URL);
-  databaseUrl.pathname = `/${database}`;
-  const redisPrefix = `gus-ab-${tag}-${randomBytes(4).toString('hex')}`;
-  cleanup.redisPrefix = redisPrefix;
-  const inherited = Object.entries(process.env).filter(([key]) => !/^(GUS_|OTEL_|AB_)/.test(key) && !['PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'OLLAMA_HOST', 'JWT_SECRET', 'LOG_LEVEL'].includes(key));
-  const own = (process.env[`AB_ENV_${tag}`] ?? '').split(',').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]);
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(inherited),
-    PORT: String(await freePort()),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl.toString(),
-    REDIS_URL,
-    GUS_REDIS_PREFIX: redisPrefix,
-    GUS_DATA_DIR: dataDir,
-    GUS_PLANS_FILE: plans.path,
-    OLLAMA_HOST: simulatorUrl,
-    GUS_ADMIN_EMAIL: ADMIN.email,
-    GUS_ADMIN_PASSWORD: ADMIN.password,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'info',
-    ...Object.fromEntries(own),
-  };
+  const env = gusEnvironment({
+    port: await freePort(),
+    databaseUrl: await leftovers.database(ADMIN_URL),
+    redisUrl: REDIS_URL,
+    redisPrefix: leftovers.redisPrefix(REDIS_URL),
+    dataDir,
+    plansPath: plans.path,
+    ollamaHost: simulatorUrl,
+    admin: ADMIN,
+  });
+  for (const pair of (process.env[`AB_ENV_${tag}`] ?? '').split(',').filter(Boolean)) {
+    const [name, value] = pair.split('=', 2) as [string, string];
+    env[name] = value;
+  }
   const child = startNode(`gus ${tag}`, resolve(main), [], env, ROOT, (process.env[`AB_NODE_${tag}`] ?? '').split(' ').filter(Boolean));
   const url = `http://127.0.0.1:${env.PORT}`;
   await waitForReady(url, 60_000, child.exited, 20).catch((error: unknown) => {
@@ -85,13 +63,8 @@ async function startSide(tag: Side['tag'], main: string, simulatorUrl: string, c
 }
 
 function loadFor(side: Side, kind: string, connections: number): LoadCase {
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${side.fixture.apiKey}` };
-  const chat: AutocannonRequest = { method: 'POST', path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'llama3.2:1b', messages: [{ role: 'user', content: BENCH_CONTENT }] }) };
-  const message = (i: number): AutocannonRequest => {
-    const seed = side.fixture.seeds[i % side.fixture.seeds.length]!;
-    return { method: 'POST', path: `/v1/conversations/${seed.conversationId}/messages`, headers, body: JSON.stringify({ content: BENCH_CONTENT, parentId: seed.parentId }) };
-  };
-  return { name: side.tag, target: 'gus', connections, origin: side.url, requestFor: kind === 'chat' ? () => chat : message };
+  const turns = turnRequests(side.fixture);
+  return { name: side.tag, target: 'gus', connections, origin: side.url, requestFor: kind === 'chat' ? () => turns.chat : turns.message };
 }
 
 async function main(): Promise<void> {
@@ -122,14 +95,7 @@ async function main(): Promise<void> {
     console.log(`CPU ms per request: A ${median(cpu.A).toFixed(3)}, B ${median(cpu.B).toFixed(3)}; B ÷ A ${(median(cpu.B) / median(cpu.A)).toFixed(3)} (medians), ${pairwise.toFixed(3)} (mean of the rounds' ratios)`);
   } finally {
     await stopAllChildren();
-    const admin = new pg.Client(ADMIN_URL);
-    await admin.connect();
-    for (const { database, redisPrefix, dataDir } of made) {
-      if (database) await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      if (redisPrefix) await deleteRedisPrefix(REDIS_URL, redisPrefix);
-      await rm(dataDir, { recursive: true, force: true });
-    }
-    await admin.end();
+    await leftovers.removeAll();
   }
 }
 

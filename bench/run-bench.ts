@@ -7,22 +7,17 @@
  * bench/results/latest.json. See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AutocannonRequest } from 'autocannon';
-import pg from 'pg';
 import { INPUT_LIMITS } from '../libs/http/input-limits.js';
 import { createContextConversations, measureContext, seedEmbedded, seedPostgres } from './context-case.js';
 import { waitForReady } from './gus-api.js';
 import { runLoad, stopCurrentLoad, type CaseResult, type LoadCase } from './load.js';
 import { PEER_NAME, startPortkey, type Peer } from './peer.js';
 import { freePort, killAllChildrenSync, rssMb, startNode, startSimulator, stopAllChildren, stopChild, type Child } from './processes.js';
-import { deleteRedisPrefix } from './redis-cleanup.js';
 import { evaluate, formatReport, writeReport, type BenchReport, type ModeReport } from './report.js';
-import { BENCH_CONTENT, prepareFixture, writeBenchPlans, type Fixture } from './setup.js';
+import { BENCH_MODEL, BenchLeftovers, CHAT_BODY, gusEnvironment, prepareFixture, turnRequests, writeBenchPlans, type Fixture } from './setup.js';
 import { measureStalls } from './stall-case.js';
 import { measureStreaming } from './streaming-case.js';
 
@@ -31,7 +26,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GUS_MAIN = join(ROOT, 'dist/src/main.js');
 const RESULTS_FILE = join(ROOT, 'bench/results/latest.json');
 const STARTUP_TIMEOUT_MS = 60_000;
-const MODEL = 'llama3.2:1b';
 
 export type ModeName = 'postgres' | 'embedded';
 
@@ -48,11 +42,8 @@ interface Settings {
 }
 
 /** Everything cleanup must undo; filled in as the run goes. */
-const state: { tempDirs: string[]; redis: Array<{ url: string; prefix: string }>; databases: Array<{ adminUrl: string; name: string }>; cleaning?: Promise<void> } = {
-  tempDirs: [],
-  redis: [],
-  databases: [],
-};
+const leftovers = new BenchLeftovers();
+let cleaning: Promise<void> | undefined;
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
   const modes = (env.BENCH_MODES || 'postgres,embedded').split(',').map((m) => m.trim());
@@ -75,53 +66,19 @@ function positive(name: string, raw: string): number {
 }
 
 
-/** A database of the bench's own beside `adminUrl`'s, dropped at the end. */
-async function createBenchDatabase(adminUrl: string): Promise<string> {
-  const name = `gus_bench_${randomBytes(4).toString('hex')}`;
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  state.databases.push({ adminUrl, name });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 interface GusSetup {
   env: NodeJS.ProcessEnv;
   dataDir: string;
   databaseUrl?: string;
 }
 
-/** The environment gus gets: inherited settings of gus removed, so the user's shell or .env cannot skew a run. */
 async function gusSetup(mode: ModeName, settings: Settings, simulatorUrl: string, admin: { email: string; password: string }): Promise<GusSetup> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gus-bench-'));
-  state.tempDirs.push(dataDir);
+  const dataDir = await leftovers.tempDir();
   const plans = await writeBenchPlans(join(ROOT, 'config/plans.json'), dataDir);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('GUS_') && !key.startsWith('OTEL_') && !['PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'OLLAMA_HOST', 'JWT_SECRET', 'LOG_LEVEL'].includes(key)) env[key] = value;
-  }
-  const redisPrefix = `gus-bench-${randomBytes(4).toString('hex')}`;
-  const databaseUrl = mode === 'postgres' ? await createBenchDatabase(settings.databaseUrl) : undefined;
-  if (mode === 'postgres') state.redis.push({ url: settings.redisUrl, prefix: redisPrefix });
-  Object.assign(env, {
-    PORT: String(await freePort()),
-    HOST: '127.0.0.1',
-    // Empty rather than absent: a .env file only fills variables that are not set at all.
-    DATABASE_URL: databaseUrl ?? '',
-    REDIS_URL: mode === 'postgres' ? settings.redisUrl : '',
-    GUS_REDIS_PREFIX: redisPrefix,
-    GUS_DATA_DIR: dataDir,
-    GUS_PLANS_FILE: plans.path,
-    OLLAMA_HOST: simulatorUrl,
-    GUS_ADMIN_EMAIL: admin.email,
-    GUS_ADMIN_PASSWORD: admin.password,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    // The production default: one request log line per request, to stdout (a pipe the bench drains).
-    LOG_LEVEL: 'info',
-  });
+  const databaseUrl = mode === 'postgres' ? await leftovers.database(settings.databaseUrl) : undefined;
+  const redisUrl = mode === 'postgres' ? settings.redisUrl : undefined;
+  const redisPrefix = redisUrl ? leftovers.redisPrefix(redisUrl) : `gus-bench-${randomBytes(4).toString('hex')}`;
+  const env = gusEnvironment({ port: await freePort(), databaseUrl, redisUrl, redisPrefix, dataDir, plansPath: plans.path, ollamaHost: simulatorUrl, admin });
   return { env, dataDir, databaseUrl };
 }
 
@@ -136,9 +93,7 @@ async function startGus(env: NodeJS.ProcessEnv): Promise<{ child: Child; url: st
   return { child, url, startupMs: Math.round(performance.now() - started) };
 }
 
-const json = (body: unknown): string => JSON.stringify(body);
 const isLocal = (url: string): boolean => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
-const CHAT_BODY = json({ model: MODEL, messages: [{ role: 'user', content: BENCH_CONTENT }] });
 
 interface Targets {
   peer: Peer;
@@ -152,20 +107,11 @@ interface Targets {
 
 /** The loads of one round; `pid` is whose CPU time is read (none for the direct runs). */
 function roundCases(t: Targets, connections: number): Array<LoadCase & { pid?: number; backing?: readonly string[] }> {
-  const gusMessage = (i: number): AutocannonRequest => {
-    const seed = t.fixture.seeds[i % t.fixture.seeds.length]!;
-    return {
-      method: 'POST',
-      path: `/v1/conversations/${seed.conversationId}/messages`,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.fixture.apiKey}` },
-      body: json({ content: BENCH_CONTENT, parentId: seed.parentId }),
-    };
-  };
-  const gusChat: AutocannonRequest = { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.fixture.apiKey}` }, body: CHAT_BODY };
+  const gus = turnRequests(t.fixture);
   const cases: Array<LoadCase & { pid?: number; backing?: readonly string[] }> = [
     { name: 'peer chat completions', target: 'portkey', connections, origin: t.peer.url, requestFor: () => t.peer.request(CHAT_BODY), pid: t.peer.child.proc.pid },
-    { name: 'gus messages', target: 'gus', connections, origin: t.gusUrl, requestFor: gusMessage, pid: t.gusPid, backing: t.backing },
-    { name: 'gus chat completions', target: 'gus', connections, origin: t.gusUrl, requestFor: () => gusChat, pid: t.gusPid, backing: t.backing },
+    { name: 'gus messages', target: 'gus', connections, origin: t.gusUrl, requestFor: gus.message, pid: t.gusPid, backing: t.backing },
+    { name: 'gus chat completions', target: 'gus', connections, origin: t.gusUrl, requestFor: () => gus.chat, pid: t.gusPid, backing: t.backing },
   ];
   if (connections === 1) {
     cases.push(
@@ -218,7 +164,7 @@ async function runMode(mode: ModeName, settings: Settings, simulator: { url: str
   console.log('  streaming case ...');
   const streaming = await measureStreaming(gus.url, fixture.apiKey, simulator.url, fixture.seeds[0]!, process.env.BENCH_ONLY ? 1 : 30);
   console.log('  stall case ...');
-  const stalls = await measureStalls(gus.url, fixture.apiKey, fixture.seeds[1]!, INPUT_LIMITS, MODEL, Number(process.env.BENCH_STALL_S ?? (process.env.BENCH_ONLY ? 0.1 : 8)));
+  const stalls = await measureStalls(gus.url, fixture.apiKey, fixture.seeds[1]!, INPUT_LIMITS, BENCH_MODEL, Number(process.env.BENCH_STALL_S ?? (process.env.BENCH_ONLY ? 0.1 : 8)));
 
   let context;
   if (settings.context) {
@@ -264,18 +210,12 @@ async function run(settings: Settings): Promise<number> {
 
 /** Stops load and children, removes temp dirs, the bench's database and Redis keys; safe to call more than once. */
 function cleanUp(): Promise<void> {
-  state.cleaning ??= (async () => {
+  cleaning ??= (async () => {
     stopCurrentLoad();
     await stopAllChildren();
-    for (const dir of state.tempDirs.splice(0)) await rm(dir, { recursive: true, force: true });
-    for (const redis of state.redis.splice(0)) await deleteRedisPrefix(redis.url, redis.prefix).catch((error: unknown) => console.error(`could not delete Redis keys under ${redis.prefix}: ${String(error)}`));
-    for (const db of state.databases.splice(0)) {
-      const client = new pg.Client({ connectionString: db.adminUrl });
-      await client.connect().then(() => client.query(`DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`)).catch((error: unknown) => console.error(`could not drop ${db.name}: ${String(error)}`));
-      await client.end().catch(() => undefined);
-    }
+    await leftovers.removeAll();
   })();
-  return state.cleaning;
+  return cleaning;
 }
 
 function installSafetyNets(): void {
@@ -288,7 +228,7 @@ function installSafetyNets(): void {
   // Whatever path leads to exit, no child and no temp dir outlives the bench.
   process.once('exit', () => {
     killAllChildrenSync();
-    for (const dir of state.tempDirs) rmSync(dir, { recursive: true, force: true });
+    leftovers.removeTempDirsSync();
   });
 }
 
