@@ -22,7 +22,10 @@ export class UsageFacade {
     return this.quotas.reserve(principal, estimate);
   }
 
-  /** Settles a reservation with the tokens the turn really used (0 when it failed before the model answered). */
+  /**
+   * Settles a reservation with the tokens the turn really used (0 when it failed before the model answered). Never
+   * throws; the command leaves before the caller's next tick, so a turn may answer without waiting for the reply.
+   */
   settleTokens(reservation: QuotaReservation, actualTokens: number): Promise<void> {
     return this.quotas.settle(reservation, actualTokens);
   }

@@ -112,7 +112,8 @@ export class ChatCompletionsService {
       }
       this.usage.afterCommit(id);
     }
-    await this.usage.settleTokens(reservation, outcome.usage.totalTokens);
+    // Sent now, not waited for (as in SendMessageService): until it lands the counter holds the larger reservation.
+    void this.usage.settleTokens(reservation, outcome.usage.totalTokens);
     if (outcome.failure) throw outcome.failure;
     const finishReason: FinishReason = outcome.leakCut ? 'content_filter' : outcome.truncated ? 'length' : 'stop';
     return { id, model: model.id, content: outcome.text, usage: outcome.usage, conversationId: null, finishReason };

@@ -263,7 +263,9 @@ export class SendMessageService {
       await this.usage.settleTokens(result.reservation, 0);
       throw error;
     }
-    await this.usage.settleTokens(result.reservation, usage.totalTokens);
+    // The answer is stored and counted in the ledger: the settlement is sent now, and the response does not wait
+    // for Redis's reply (until it lands the counter holds the larger reservation, which only errs on the strict side).
+    void this.usage.settleTokens(result.reservation, usage.totalTokens);
     if (event) this.usage.afterCommit(event.id);
     // The first answered question of an untitled conversation (or its retry after a failed attempt) asks for a title.
     if (status === 'complete' && conversation.title === null && question.depth <= 1 && principal.plan.titles) {
