@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../libs/config/app-config.js';
+import { applyHeapPolicy } from '../libs/config/heap-policy.js';
 import { startTracing } from '../libs/tracing/tracing.js';
 
 // A .env file may set the environment (PRODUCT.md §5); real environment variables win.
@@ -8,6 +9,7 @@ if (existsSync('.env')) process.loadEnvFile('.env');
 // Tracing starts before the application's modules load, so that its instrumentations can patch them.
 const tracing = await startTracing();
 const config = loadConfig();
+applyHeapPolicy(config.heapGrowingPercent);
 const [{ Logger }, { createApp }] = await Promise.all([import('@nestjs/common'), import('./app.js')]);
 const app = await createApp(config);
 const logger = new Logger('Gus');

@@ -14,6 +14,12 @@ export interface AppConfig {
    * default: turns that queue for a connection cost CPU (at 64 concurrent turns 8–9 % more per turn with 20, bench/README.md).
    */
   dbPoolSize: number;
+  /**
+   * V8's old generation grows to (1 + this / 100) × what survived its last full collection (GUS_HEAP_GROWING_PERCENT,
+   * 50; 0: V8's own policy, which lets it grow up to fourfold). Under load that slack, not live data, was most of the
+   * RSS: at 64 concurrent turns 280 MB against 365–465, CPU within the noise (bench/README.md).
+   */
+  heapGrowingPercent: number;
   dataDir: string;
   /** Unset: in-process queue and limiter storage. With REDIS_CLUSTER_NODES: only its credentials and TLS are used. */
   redisUrl?: string;
@@ -94,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
     dbPoolSize: positiveInt(env.GUS_DB_POOL_SIZE, 32, 'GUS_DB_POOL_SIZE'),
+    heapGrowingPercent: int(env.GUS_HEAP_GROWING_PERCENT, 50, 'GUS_HEAP_GROWING_PERCENT'),
     dataDir: resolve(env.GUS_DATA_DIR || '.gus-data'),
     redisUrl: env.REDIS_URL || undefined,
     redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
