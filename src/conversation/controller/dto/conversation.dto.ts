@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { OptionalNotNull, OptionalOrNull } from '../../../../libs/http/optional-fields.js';
 import { QueryInt } from '../../../../libs/http/query-int.js';
 import { CONVERSATION_STATES, REQUESTABLE_STATES, type Conversation, type ConversationState, type RequestableState } from '../../domain/conversation.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../domain/conversation-export.js';
@@ -9,15 +10,15 @@ import type { Message } from '../../domain/message.js';
 import { IsConversationMetadata } from './metadata.validator.js';
 
 export class CreateConversationDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) title?: string;
-  @ApiPropertyOptional({ example: 'llama3.2:1b' }) @IsOptional() @IsString() @Length(1, 200) model?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1_000_000) systemPrompt?: string;
+  @ApiPropertyOptional() @OptionalOrNull() @IsString() @MaxLength(500) title?: string;
+  @ApiPropertyOptional({ example: 'llama3.2:1b' }) @OptionalOrNull() @IsString() @Length(1, 200) model?: string;
+  @ApiPropertyOptional() @OptionalOrNull() @IsString() @MaxLength(1_000_000) systemPrompt?: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'a JSON object: at most 64 keys (at every level), 4 levels, 8 KB' })
-  @IsOptional()
+  @OptionalOrNull()
   @IsConversationMetadata()
   metadata?: Record<string, unknown>;
   @ApiPropertyOptional({ default: false, description: 'never found by search; deleted soon after its last activity (the plan decides how soon)' })
-  @IsOptional()
+  @OptionalOrNull()
   @IsBoolean()
   temporary?: boolean;
 }
@@ -25,11 +26,11 @@ export class CreateConversationDto {
 export class UpdateConversationDto {
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(500) title?: string | null;
   @ApiPropertyOptional({ enum: REQUESTABLE_STATES, description: 'paused = pause, active = resume or unarchive, archived = archive' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(REQUESTABLE_STATES)
   state?: RequestableState;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(1_000_000) systemPrompt?: string | null;
-  @ApiPropertyOptional({ description: 'make the branch ending at this message the current one' }) @IsOptional() @IsUUID() currentLeafId?: string;
+  @ApiPropertyOptional({ description: 'make the branch ending at this message the current one' }) @OptionalNotNull() @IsUUID() currentLeafId?: string;
 }
 
 export class ListConversationsQuery {
@@ -43,20 +44,20 @@ export class ListConversationsQuery {
 }
 
 export class TurnOptionsDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) model?: string;
-  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() stream?: boolean;
+  @ApiPropertyOptional() @OptionalOrNull() @IsString() @Length(1, 200) model?: string;
+  @ApiPropertyOptional({ default: false }) @OptionalOrNull() @IsBoolean() stream?: boolean;
   @ApiPropertyOptional({ default: false, description: 'with stream: the answer goes on when the client leaves (the plan\'s grace period) and can be reconnected to' })
-  @IsOptional()
+  @OptionalOrNull()
   @IsBoolean()
   resumable?: boolean;
   @ApiPropertyOptional({ description: 'the request layer of the system prompt (after global, model, plan and conversation)' })
-  @IsOptional()
+  @OptionalOrNull()
   @IsString()
   @MaxLength(1_000_000)
   systemPrompt?: string;
-  @ApiPropertyOptional({ enum: ['json'], description: 'control: answer with one JSON object (checked)' }) @IsOptional() @IsIn(['json']) format?: 'json';
+  @ApiPropertyOptional({ enum: ['json'], description: 'control: answer with one JSON object (checked)' }) @OptionalOrNull() @IsIn(['json']) format?: 'json';
   @ApiPropertyOptional({ description: 'the most tokens the answer may have (the room reserved for it caps it anyway)', minimum: 1 })
-  @IsOptional()
+  @OptionalOrNull()
   @IsInt()
   @Min(1)
   @Max(1_000_000)
@@ -65,7 +66,7 @@ export class TurnOptionsDto {
 
 export class SendMessageDto extends TurnOptionsDto {
   @ApiProperty({ example: 'Hello!' }) @IsString() @MaxLength(1_000_000) content: string;
-  @ApiPropertyOptional({ description: 'an earlier message to continue from: starts a branch' }) @IsOptional() @IsUUID() parentId?: string;
+  @ApiPropertyOptional({ description: 'an earlier message to continue from: starts a branch' }) @OptionalOrNull() @IsUUID() parentId?: string;
 }
 
 export class RegenerateDto extends TurnOptionsDto {}

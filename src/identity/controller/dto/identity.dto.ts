@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, Max, Min, MaxLength } from 'class-validator';
+import { OptionalNotNull, OptionalOrNull } from '../../../../libs/http/optional-fields.js';
 import { QueryInt } from '../../../../libs/http/query-int.js';
 import type { User } from '../../domain/user.js';
 import { ROLES, USER_STATUSES, type Role, type UserStatus } from '../../domain/user.js';
@@ -11,19 +12,19 @@ export class LoginDto {
 
 export class CreateUserDto {
   @ApiProperty() @IsEmail() @MaxLength(320) email: string;
-  @ApiPropertyOptional({ minLength: 8 }) @IsOptional() @IsString() @Length(8, 1024) password?: string;
-  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
-  @ApiPropertyOptional({ example: 'free' }) @IsOptional() @IsString() @Length(1, 64) plan?: string;
+  @ApiPropertyOptional({ minLength: 8 }) @OptionalOrNull() @IsString() @Length(8, 1024) password?: string;
+  @ApiPropertyOptional({ enum: ROLES }) @OptionalOrNull() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional({ example: 'free' }) @OptionalOrNull() @IsString() @Length(1, 64) plan?: string;
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) plan?: string;
+  @ApiPropertyOptional({ enum: ROLES }) @OptionalNotNull() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @Length(1, 64) plan?: string;
   @ApiPropertyOptional({ enum: USER_STATUSES, description: 'suspended = suspend, active = lift a suspension' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(USER_STATUSES)
   status?: UserStatus;
-  @ApiPropertyOptional({ description: 'a legal hold: while true, retention and erasure delete nothing of the user' }) @IsOptional() @IsBoolean() legalHold?: boolean;
+  @ApiPropertyOptional({ description: 'a legal hold: while true, retention and erasure delete nothing of the user' }) @OptionalNotNull() @IsBoolean() legalHold?: boolean;
 }
 
 export class ListUsersQuery {
@@ -34,7 +35,7 @@ export class ListUsersQuery {
 }
 
 export class IssueApiKeyDto {
-  @ApiPropertyOptional({ example: 'ci' }) @IsOptional() @IsString() @Length(1, 100) name?: string;
+  @ApiPropertyOptional({ example: 'ci' }) @OptionalOrNull() @IsString() @Length(1, 100) name?: string;
 }
 
 /** The fields of a user a client may see: never the password hash. */
