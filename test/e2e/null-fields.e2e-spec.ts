@@ -69,6 +69,23 @@ describe('null in an optional request field (PostgreSQL + Redis)', () => {
     expect((await admin.post(`/v1/admin/users/${user.userId}/api-keys`, { name: null })).status).toBe(201);
   });
 
+  it.each(['stream', 'stream_options', 'response_format', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'user'])(
+    'POST /v1/chat/completions with "%s": null answers as if it were left out (as OpenAI does)',
+    async (field) => {
+      const res = await user.post('/v1/chat/completions', { model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi', name: null }], [field]: null });
+      expect(res.status).toBe(200);
+      expect(res.body.choices[0].message.content.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('POST /v1/chat/completions still needs its model and messages: null there is refused', async () => {
+    const model = await user.post('/v1/chat/completions', { model: null, messages: [{ role: 'user', content: 'hi' }] });
+    expect(model.status).toBe(400);
+    expect(model.body.error.code).toBe('INVALID_REQUEST');
+    const content = await user.post('/v1/chat/completions', { model: 'llama3.2:1b', messages: [{ role: 'user', content: null }] });
+    expect(content.status).toBe(400);
+  });
+
   it('where null means something it is still accepted: a title cleared, a rating without a reason', async () => {
     const patched = await user.patch(`/v1/conversations/${conversationId}`, { title: null });
     expect(patched.status).toBe(200);

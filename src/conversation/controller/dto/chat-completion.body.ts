@@ -28,9 +28,16 @@ export interface ChatCompletionBody {
 const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool']);
 const MESSAGE_KEYS: ReadonlySet<string> = new Set(['role', 'content', 'name', 'tool_call_id']);
 const BODY_KEYS: ReadonlySet<string> = new Set(['model', 'messages', 'stream', 'stream_options', 'response_format', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'user']);
+const OPTIONAL_BODY_KEYS = [...BODY_KEYS].filter((key) => key !== 'model' && key !== 'messages');
+const OPTIONAL_MESSAGE_KEYS = ['name', 'tool_call_id'];
 const MAX_CONTENT_CHARS = 1_000_000;
 
 type Problems = string[];
+
+/** OpenAI takes null in an optional parameter as "not given", and so does gus (README, Decisions: null). */
+function dropNulls(value: Record<string, unknown>, keys: readonly string[]): void {
+  for (const key of keys) if (value[key] === null) delete value[key];
+}
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function unknownKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>, path: string, problems: Problems): void {
@@ -57,6 +64,7 @@ function optionalNumber(value: unknown, name: string, problems: Problems, positi
 export function parseChatCompletionBody(value: unknown): ChatCompletionBody {
   if (!isObject(value)) throw invalid('the body must be a JSON object');
   const problems: Problems = [];
+  dropNulls(value, OPTIONAL_BODY_KEYS);
   unknownKeys(value, BODY_KEYS, '', problems);
   if (typeof value.model !== 'string' || value.model.length < 1 || value.model.length > 200) problems.push('model must be a string of 1 to 200 characters');
   const messages = value.messages;
@@ -71,6 +79,7 @@ export function parseChatCompletionBody(value: unknown): ChatCompletionBody {
         problems.push(`${at.slice(0, -1)} must be an object`);
         continue;
       }
+      dropNulls(message, OPTIONAL_MESSAGE_KEYS);
       unknownKeys(message, MESSAGE_KEYS, at, problems);
       if (typeof message.role !== 'string' || !ROLES.has(message.role)) problems.push(`${at}role must be one of the following values: system, user, assistant, tool`);
       if (typeof message.content !== 'string') problems.push(`${at}content must be a string`);
@@ -83,6 +92,7 @@ export function parseChatCompletionBody(value: unknown): ChatCompletionBody {
   if (value.stream_options !== undefined) {
     if (!isObject(value.stream_options)) problems.push('stream_options must be an object');
     else {
+      dropNulls(value.stream_options, ['include_usage']);
       unknownKeys(value.stream_options, new Set(['include_usage']), 'stream_options.', problems);
       if (value.stream_options.include_usage !== undefined && typeof value.stream_options.include_usage !== 'boolean') problems.push('stream_options.include_usage must be a boolean value');
     }
