@@ -8,13 +8,13 @@ const GROWING_FLAG = '--heap-growing-percent';
  */
 export function heapGrowingFlag(percent: number, execArgv: readonly string[]): string | null {
   if (percent === 0) return null;
-  if (execArgv.some((arg) => arg === GROWING_FLAG || arg.startsWith(`${GROWING_FLAG}=`) || arg.startsWith('--heap_growing_percent'))) return null;
+  // V8 spells its flags with - or _ alike, and takes the value after = or as the next argument.
+  if (execArgv.some((arg) => arg.replaceAll('_', '-').split('=')[0] === GROWING_FLAG)) return null;
   return `${GROWING_FLAG}=${percent}`;
 }
 
-/** Sets it for this process (V8 reads it at every full collection, so setting it at start-up is enough); returns what was set. */
-export function applyHeapPolicy(percent: number, execArgv: readonly string[] = process.execArgv): string | null {
+/** Sets it for this process (V8 reads it at every full collection, so setting it at start-up is enough). */
+export function applyHeapPolicy(percent: number, execArgv: readonly string[] = process.execArgv): void {
   const flag = heapGrowingFlag(percent, execArgv);
   if (flag) setFlagsFromString(flag);
-  return flag;
 }

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { DisposableRedis } from './support/disposable-redis.js';
-import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
+import { eventually, ledgerTokens, startGus, type RunningGus } from './support/gus-harness.js';
 
 const PLANS = { GUS_PLANS_FILE: 'test/fixtures/plans-quotas.json' };
 const MODEL = 'llama3.2:1b';
@@ -33,11 +33,6 @@ describe('a turn answers without waiting for Redis to settle its token reservati
     await simulator.stop();
   });
 
-  const ledger = async (userId: string): Promise<number> => {
-    const rows = await gus.query<{ used: string }>('SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS used FROM usage_events WHERE user_id = $1', [userId]);
-    return Number(rows[0]!.used);
-  };
-
   it.each([
     ['POST /v1/conversations/:id/messages', 'messages'],
     ['POST /v1/chat/completions', 'chat'],
@@ -51,7 +46,7 @@ describe('a turn answers without waiting for Redis to settle its token reservati
         ? user.post(`/v1/conversations/${conversationId}/messages`, { content })
         : user.post('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content }] });
     expect((await send('warm-up [[sim:tokens=10]]')).status).toBe(kind === 'messages' ? 201 : 200);
-    await eventually(async () => expect(Number(await probe.get(day))).toBe(await ledger(user.userId)));
+    await eventually(async () => expect(Number(await probe.get(day))).toBe(await ledgerTokens(gus, user.userId)));
 
     const content = `held ${kind} [[sim:tokens=10]] [[sim:latency=3000]]`;
     const turn = send(content);
@@ -62,7 +57,7 @@ describe('a turn answers without waiting for Redis to settle its token reservati
     try {
       const res = await turn;
       expect(res.status).toBe(kind === 'messages' ? 201 : 200);
-      const used = await ledger(user.userId);
+      const used = await ledgerTokens(gus, user.userId);
       // The answer is in the ledger, and the counter still holds the reservation: the settlement has not landed.
       expect(reserved).toBeGreaterThan(used);
       expect(Number(await probe.get(day))).toBe(reserved);
@@ -70,6 +65,6 @@ describe('a turn answers without waiting for Redis to settle its token reservati
       await probe.call('CLIENT', 'UNPAUSE');
     }
     // Then it lands, once: the counter is exactly the ledger.
-    await eventually(async () => expect(Number(await probe.get(day))).toBe(await ledger(user.userId)));
+    await eventually(async () => expect(Number(await probe.get(day))).toBe(await ledgerTokens(gus, user.userId)));
   }, 60_000);
 });

@@ -2,15 +2,11 @@ import { Redis } from 'ioredis';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
 import { DisposableRedis } from './support/disposable-redis.js';
-import { eventually, startGus, type RunningGus } from './support/gus-harness.js';
+import { eventually, ledgerTokens, startGus, type RunningGus } from './support/gus-harness.js';
 
 const PLANS = { GUS_PLANS_FILE: 'test/fixtures/plans-quotas.json' };
 const QUOTA = 3000; // plan `metered`: a day; no turn reserves more than its 400-token window
 
-async function usedTokens(gus: RunningGus, userId: string): Promise<number> {
-  const rows = await gus.query<{ used: string }>('SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS used FROM usage_events WHERE user_id = $1', [userId]);
-  return Number(rows[0]!.used);
-}
 
 describe('token quotas while Redis is down, and after it comes back empty (PostgreSQL + a Redis of its own)', () => {
   const simulator = new OllamaSimulator();
@@ -41,7 +37,7 @@ describe('token quotas while Redis is down, and after it comes back empty (Postg
     expect(during.slice(0, -1).every((status) => status === 201)).toBe(true); // the outage refuses nothing by itself
     expect(during.length).toBeGreaterThan(1);
     expect(during.at(-1)).toBe(429); // the quota still holds, counted in memory from the ledger
-    const used = await usedTokens(gus, user.userId);
+    const used = await ledgerTokens(gus, user.userId);
     expect(used).toBeLessThanOrEqual(QUOTA);
     // The logger writes in batches (every 200 ms): wait for the line rather than read the output at once.
     await eventually(async () => expect(gus.logs()).toContain('counting token quotas in this instance'));
@@ -61,7 +57,7 @@ describe('token quotas while Redis is down, and after it comes back empty (Postg
     } finally {
       probe.disconnect();
     }
-    expect(await usedTokens(gus, user.userId)).toBe(used);
+    expect(await ledgerTokens(gus, user.userId)).toBe(used);
     expect((await user.get('/v1/me')).body.usage.quotas.day).toMatchObject({ limit: QUOTA, used });
   });
 });

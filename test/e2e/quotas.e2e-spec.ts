@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Redis } from 'ioredis';
 import { OllamaSimulator } from '../../src/llm/simulator/ollama-simulator.js';
 import { ApiClient } from './support/api-client.js';
-import { REDIS_URL, eventually, startGus, type RunningGus } from './support/gus-harness.js';
+import { REDIS_URL, eventually, ledgerTokens, startGus, type RunningGus } from './support/gus-harness.js';
 
 /**
  * Token quotas through the real turn (POST /v1/conversations/:id/messages and /v1/chat/completions).
@@ -22,12 +22,6 @@ type Answer = { status: number; headers: Headers; body: any };
 async function burst(clients: ApiClient[], count: number, content = (i: number) => `burst ${i}: a long answer please [[sim:tokens=3000]]`): Promise<Answer[]> {
   const conversations = await Promise.all(Array.from({ length: count }, (_, i) => clients[i % clients.length]!.post('/v1/conversations', {})));
   return Promise.all(conversations.map((c, i) => clients[i % clients.length]!.post(`/v1/conversations/${c.body.id}/messages`, { content: content(i) })));
-}
-
-/** Every token the ledger holds for the user (all of it is from today in these tests). */
-async function usedTokens(gus: RunningGus, userId: string): Promise<number> {
-  const rows = await gus.query<{ used: string }>('SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS used FROM usage_events WHERE user_id = $1', [userId]);
-  return Number(rows[0]!.used);
 }
 
 async function storedMessages(gus: RunningGus, userId: string): Promise<number> {
@@ -54,7 +48,7 @@ async function expectQuotaHeld(gus: RunningGus, userId: string, results: Answer[
   expect(ok.length).toBeGreaterThan(0);
   expect(refused.length).toBeGreaterThan(0);
   expect(refused.every((r) => r.body.code === 'QUOTA_EXCEEDED' && Number(r.headers.get('retry-after')) > 0)).toBe(true);
-  const used = await usedTokens(gus, userId);
+  const used = await ledgerTokens(gus, userId);
   expect(used).toBe(ok.reduce((sum, r) => sum + r.body.usage.totalTokens, 0)); // one ledger row per answered turn
   expect(ok.every((r) => r.body.finishReason === 'length' && r.body.usage.completionTokens === 100)).toBe(true); // capped at the room reserved
   expect(used).toBeLessThanOrEqual(QUOTA);
@@ -120,7 +114,7 @@ describe('token quotas (PostgreSQL + Redis)', () => {
     expect(again.status).toBe(429);
     expect(simulator.receivedRequests().length).toBe(calls); // the model was not called
     expect((await user.get(`/v1/conversations/${id}/tree`)).body.messages).toHaveLength(messages); // nor the message stored
-    const used = await usedTokens(gus, user.userId);
+    const used = await ledgerTokens(gus, user.userId);
     expect(used).toBeLessThanOrEqual(QUOTA);
     expect(await counters(redis, gus, user.userId)).toEqual([used, used]); // every reservation settled to the real count
 
@@ -183,7 +177,7 @@ describe('token quotas (PostgreSQL + Redis)', () => {
       const used = await eventually(async () => {
         const tree: Array<{ role: string; status: string }> = (await user.get(`/v1/conversations/${id}/tree`)).body.messages;
         expect(tree.filter((m) => m.role === 'assistant').map((m) => m.status).sort()).toEqual(['failed', 'interrupted']);
-        const used = await usedTokens(gus, user.userId);
+        const used = await ledgerTokens(gus, user.userId);
         expect(used).toBeGreaterThan(0);
         expect(await counters(redis, gus, user.userId)).toEqual([used, used]);
         return used;
@@ -210,7 +204,7 @@ describe('token quotas (PostgreSQL + Redis)', () => {
     const calls = simulator.receivedRequests().length;
     expect((await user.post('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'more' }] })).status).toBe(429);
     expect(simulator.receivedRequests().length).toBe(calls);
-    const used = await usedTokens(gus, user.userId);
+    const used = await ledgerTokens(gus, user.userId);
     expect(used).toBeLessThanOrEqual(QUOTA);
     expect(await counters(redis, gus, user.userId)).toEqual([used, used]);
   });

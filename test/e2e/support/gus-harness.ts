@@ -228,6 +228,12 @@ export function routerRoutes(logs: string): Array<{ method: string; path: string
 }
 
 /** Polls until `check` passes or the time is up (then the last failure is thrown). */
+/** Every token of the usage ledger (usage_events) for one user. */
+export async function ledgerTokens(gus: RunningGus, userId: string): Promise<number> {
+  const rows = await gus.query<{ used: string }>('SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS used FROM usage_events WHERE user_id = $1', [userId]);
+  return Number(rows[0]!.used);
+}
+
 export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
