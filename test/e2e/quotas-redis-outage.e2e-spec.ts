@@ -4,9 +4,9 @@ import { ApiClient } from './support/api-client.js';
 import { DisposableRedis } from './support/disposable-redis.js';
 import { eventually, ledgerTokens, startGus, type RunningGus } from './support/gus-harness.js';
 
-const PLANS = { GUS_PLANS_FILE: 'test/fixtures/plans-quotas.json' };
+// The reconciler runs every 500 ms here (20 s by default), so that the second case need not wait long.
+const PLANS = { GUS_PLANS_FILE: 'test/fixtures/plans-quotas.json', GUS_QUOTA_RECONCILE_MS: '500' };
 const QUOTA = 3000; // plan `metered`: a day; no turn reserves more than its 400-token window
-
 
 describe('token quotas while Redis is down, and after it comes back empty (PostgreSQL + a Redis of its own)', () => {
   const simulator = new OllamaSimulator();
@@ -60,4 +60,25 @@ describe('token quotas while Redis is down, and after it comes back empty (Postg
     expect(await ledgerTokens(gus, user.userId)).toBe(used);
     expect((await user.get('/v1/me')).body.usage.quotas.day).toMatchObject({ limit: QUOTA, used });
   });
+
+  it('reconciles a user whose counters Redis lost (FLUSHALL): the set of users to reconcile is rebuilt with them', async () => {
+    const api = new ApiClient(gus.url);
+    const user = await api.newUser(await api.asAdmin(), 'metered');
+    const id = (await user.post('/v1/conversations', {})).body.id;
+    const send = (content: string) => user.post(`/v1/conversations/${id}/messages`, { content: `${content} [[sim:tokens=50]]` });
+    expect((await send('first')).status).toBe(201); // marks the user active, in the Redis about to lose it
+    const probe = new Redis(redis.url);
+    try {
+      await probe.flushall(); // the data goes; the connection stays, so gus sees no outage
+      expect((await send('second')).status).toBe(201); // starts the counters afresh from the ledger
+      const day = `${gus.env.GUS_REDIS_PREFIX}:quota:{${user.userId}}:${new Date().toISOString().slice(0, 10)}`;
+      const used = await ledgerTokens(gus, user.userId);
+      await eventually(async () => expect(Number(await probe.get(day))).toBe(used));
+      // A drift such a loss can leave (a turn counted elsewhere meanwhile): the reconciler puts it right.
+      await probe.set(day, String(used + 777), 'KEEPTTL');
+      await eventually(async () => expect(Number(await probe.get(day))).toBe(used), 8_000);
+    } finally {
+      probe.disconnect();
+    }
+  }, 30_000);
 });

@@ -87,12 +87,19 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
     if (!quotas) return { id, reserved: 0, warnings: [], headers: {} };
     const tokens = wholeTokens(estimate);
     const windows = quotaWindows(now);
-    const ledger: LedgerStart = { used: () => this.ledgerTotals(principal.userId, windows), ttlMs: this.ttlOf(windows, now) };
+    let started = false;
+    const ledger: LedgerStart = {
+      used: () => {
+        started = true;
+        return this.ledgerTotals(principal.userId, windows);
+      },
+      ttlMs: this.ttlOf(windows, now),
+    };
     const lease = { id, tokens, expiresAt: now.getTime() + this.config.quotaLeaseMs };
     const { verdict, ticket } = await this.counters.reserve(this.keysFor(principal.userId, windows), lease, quotaLimits(quotas), ledger);
     if (!verdict.granted) throw quotaExceeded(quotas, verdict, tokens, verdict.refusedBy === 'day' ? windows[0] : windows[1], now);
     this.pending.set(id, { ticket, at: Date.now() });
-    this.markActive(principal.userId);
+    this.markActive(principal.userId, started);
     const warnings = softWarnings(quotas, verdict.totals);
     return { id, reserved: tokens, warnings, headers: warnings.length ? { 'X-Quota-Warning': warnings.join('; ') } : {} };
   }
@@ -194,9 +201,14 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
     return this.redis.zrangebyscore(key, since, '+inf', 'LIMIT', 0, RECONCILE_BATCH);
   }
 
-  private markActive(userId: string): void {
+  /**
+   * `counterStarted`: this reservation started the user's counters from the ledger, perhaps in a Redis that lost
+   * its data and with it the set of active users, so the user is added again at once: a counter the outage left
+   * drifting (turns counted in memory meanwhile) is one the reconciler must see.
+   */
+  private markActive(userId: string, counterStarted: boolean): void {
     const now = Date.now();
-    if (now - (this.markedActive.get(userId) ?? 0) < ACTIVE_MARK_EVERY_MS) return;
+    if (!counterStarted && now - (this.markedActive.get(userId) ?? 0) < ACTIVE_MARK_EVERY_MS) return;
     if (this.markedActive.size > 100_000) this.markedActive.clear();
     this.markedActive.set(userId, now);
     this.redis?.zadd(`${this.config.redisPrefix}:quota-active`, now, userId).catch(() => undefined);
