@@ -175,20 +175,54 @@ const INSERT_MESSAGE_CTES = `
   question_answered AS (
     DELETE FROM open_questions WHERE $4 = 'assistant' AND message_id = $3
   )`;
-const RECORD_WAKE_UP = `INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at)
-  SELECT $2, 'inactive', 'active', 'new message', $20 FROM updated WHERE old_state = 'inactive'`;
+/** Records an inactive conversation's waking up; `$at` is the parameter holding the time. */
+const recordWakeUp = (at: string): string => `INSERT INTO conversation_state_changes (conversation_id, from_state, to_state, reason, changed_at)
+  SELECT $2, 'inactive', 'active', 'new message', ${at} FROM updated WHERE old_state = 'inactive'`;
+const RECORD_WAKE_UP = recordWakeUp('$20');
 const INSERT_MESSAGE = statement(`WITH ${INSERT_MESSAGE_CTES} ${RECORD_WAKE_UP}`);
 /** Parameters after the message's own 21: where a caller's extra CTE (the usage ledger row) starts. */
 export const AFTER_MESSAGE_PARAMS = 22;
 
-function messageParams(message: Message, makeCurrentLeaf: boolean): unknown[] {
-  const at = message.completedAt ?? message.createdAt;
+/**
+ * A whole turn, question ($1–$19) and answer ($20–$38), in one statement: the conversation gains both, is
+ * touched at $39 and ends its branch at $40 (the answer, or the question when the answer failed). No
+ * open_questions row: the question is never stored without its answer record.
+ */
+const INSERT_TURN_CTES = `
+  inserted AS (
+    INSERT INTO messages (${MESSAGE_COLUMNS})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19),
+           ($20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38)
+  ),
+  updated AS (
+    UPDATE conversations c SET message_count = c.message_count + 2, last_message_at = $39, updated_at = $39,
+      state = CASE WHEN c.state = 'inactive' THEN 'active' ELSE c.state END,
+      state_changed_at = CASE WHEN c.state = 'inactive' THEN $39 ELSE c.state_changed_at END,
+      current_leaf_id = $40::uuid
+    FROM (SELECT state AS old_state FROM conversations WHERE id = $2) previous
+    WHERE c.id = $2
+    RETURNING previous.old_state
+  )`;
+const INSERT_TURN = statement(`WITH ${INSERT_TURN_CTES} ${recordWakeUp('$39')}`);
+/** Parameters after a turn's own 40: where a caller's extra CTE (the usage ledger row) starts. */
+export const AFTER_TURN_PARAMS = 41;
+
+/** The 19 columns of one message, in MESSAGE_COLUMNS' order. */
+function rowParams(message: Message): unknown[] {
   return [
     message.id, message.conversationId, message.parentId, message.role, message.content, message.status, message.depth,
     message.tokenCount, message.model, message.promptTokens, message.completionTokens, message.latencyMs, message.ttftMs,
     message.costMicros, message.errorCode, message.traceId, message.context === null ? null : JSON.stringify(message.context),
-    message.createdAt, message.completedAt, at, makeCurrentLeaf,
+    message.createdAt, message.completedAt,
   ];
+}
+
+function messageParams(message: Message, makeCurrentLeaf: boolean): unknown[] {
+  return [...rowParams(message), message.completedAt ?? message.createdAt, makeCurrentLeaf];
+}
+
+function turnParams(question: Message, answer: Message, makeAnswerCurrentLeaf: boolean): unknown[] {
+  return [...rowParams(question), ...rowParams(answer), answer.completedAt ?? answer.createdAt, makeAnswerCurrentLeaf ? answer.id : question.id];
 }
 
 /**
@@ -224,7 +258,7 @@ const CLOSE_ABANDONED_QUESTIONS = statement(`
 /** The message tree. Every query of a chat turn is here, as SQL a reviewer can read. */
 @Injectable()
 export class MessageRepository {
-  /** INSERT_MESSAGE plus one more CTE, by the CTE's text (a handful: one per caller). */
+  /** INSERT_MESSAGE or INSERT_TURN plus one more CTE, by the statement's text (a handful: one per caller). */
   private readonly withExtra = new Map<string, ReturnType<typeof statement>>();
 
   constructor(private readonly sql: Sql) {}
@@ -317,12 +351,30 @@ export class MessageRepository {
    * answer and what it cost commit together or not at all. The CTE's parameters start at AFTER_MESSAGE_PARAMS.
    */
   async insertMessageWith(message: Message, options: { makeCurrentLeaf: boolean }, extra: { cte: string; params: unknown[] }): Promise<void> {
-    let prepared = this.withExtra.get(extra.cte);
+    await this.sql.query(this.prepared(`WITH ${INSERT_MESSAGE_CTES}, ${extra.cte}, woke AS (${RECORD_WAKE_UP}) SELECT 1`), [...messageParams(message, options.makeCurrentLeaf), ...extra.params]);
+  }
+
+  private prepared(text: string): ReturnType<typeof statement> {
+    let prepared = this.withExtra.get(text);
     if (!prepared) {
-      prepared = statement(`WITH ${INSERT_MESSAGE_CTES}, ${extra.cte}, woke AS (${RECORD_WAKE_UP}) SELECT 1`);
-      this.withExtra.set(extra.cte, prepared);
+      prepared = statement(text);
+      this.withExtra.set(text, prepared);
     }
-    await this.sql.query(prepared, [...messageParams(message, options.makeCurrentLeaf), ...extra.params]);
+    return prepared;
+  }
+
+  /**
+   * Stores a question and its answer together (see INSERT_TURN), with one more CTE when given (the answer's
+   * usage ledger row, its parameters from AFTER_TURN_PARAMS). The answer's parent must be the question.
+   */
+  async insertTurn(question: Message, answer: Message, options: { makeAnswerCurrentLeaf: boolean }, extra?: { cte: string; params: unknown[] }): Promise<void> {
+    if (answer.parentId !== question.id || answer.conversationId !== question.conversationId) throw new Error('insertTurn: the answer is not the question\'s');
+    const params = turnParams(question, answer, options.makeAnswerCurrentLeaf);
+    if (!extra) {
+      await this.sql.query(INSERT_TURN, params);
+      return;
+    }
+    await this.sql.query(this.prepared(`WITH ${INSERT_TURN_CTES}, ${extra.cte}, woke AS (${recordWakeUp('$39')}) SELECT 1`), [...params, ...extra.params]);
   }
 
   /** See CLOSE_ABANDONED_QUESTIONS: closes up to `limit` questions opened before `openedBefore`. */

@@ -11,7 +11,7 @@ import { assertAcceptsMessages, type Conversation } from '../domain/conversation
 import { draftMessage, type Message, type TurnContext } from '../domain/message.js';
 import { isJsonObject } from '../domain/system-prompt.js';
 import { ConversationRepository } from '../repository/conversation.repository.js';
-import { AFTER_MESSAGE_PARAMS, MessageRepository } from '../repository/message.repository.js';
+import { AFTER_MESSAGE_PARAMS, AFTER_TURN_PARAMS, MessageRepository } from '../repository/message.repository.js';
 import { ContextBuilder, answerReserve, type TurnPrompt } from './context-builder.service.js';
 import { LEAK_CUT_WARNING, callModel, type TurnUsage } from './model-call.js';
 import { TitleQueue } from './title.worker.js';
@@ -67,10 +67,11 @@ export interface TurnRequestContext {
 export const LENGTH_WARNING = (limit: number): string => `the answer reached its limit of ${limit} tokens and was cut there`;
 
 /**
- * One chat turn: validate, store the user message, build the context from the branch, call the model,
- * store the assistant message and its usage in one statement. The user message's insert overlaps the start
- * of the model call, but nothing of the answer is streamed or stored before that insert is acknowledged, so
- * a failed model call never loses the question and no answer exists without it.
+ * One chat turn: validate, build the context from the branch, call the model, store the assistant message
+ * and its usage in one statement. Streamed, the user message's insert overlaps the start of the model call,
+ * but nothing of the answer is streamed or stored before that insert is acknowledged, so a failed model call
+ * never loses the question and no answer exists without it. Answered in JSON, the question is stored in the
+ * answer's statement (a failed model call stores it with the failed answer).
  */
 @Injectable()
 export class SendMessageService {
@@ -114,9 +115,13 @@ export class SendMessageService {
     const userMessage = newMessage!;
     annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.user_message_id': userMessage.id, 'gus.model': model.id });
     const reservation = await this.reserveTokens(principal, prompt, context);
-    // The question is written while the model starts on its answer (see answer()).
-    const questionStored = this.messages.insertMessage(userMessage, { makeCurrentLeaf: true }).then(() => context.listener?.userMessageStored?.(userMessage));
-    return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored });
+    // Streamed, the question is written while the model starts on its answer, and message.created tells the
+    // client it is stored (see answer()). Answered in JSON, the client hears of neither before both are stored,
+    // so they are stored together: one commit per turn instead of two.
+    const notify = context.listener?.userMessageStored;
+    if (!notify) return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored: null, storeQuestion: true });
+    const questionStored = this.messages.insertMessage(userMessage, { makeCurrentLeaf: true }).then(() => notify(userMessage));
+    return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored, storeQuestion: false });
   }
 
   /** A new assistant answer, as a sibling of `messageId` (an answer) or as a child of it (a user message). */
@@ -137,7 +142,7 @@ export class SendMessageService {
       format: options.format,
     });
     const reservation = await this.reserveTokens(principal, prompt, context);
-    return this.answer(principal, conversation, model, question, prompt, options, context, { userMessage: null, validation: null, reservation, questionStored: null });
+    return this.answer(principal, conversation, model, question, prompt, options, context, { userMessage: null, validation: null, reservation, questionStored: null, storeQuestion: false });
   }
 
   private async writableConversation(principal: Principal, conversationId: string): Promise<Conversation> {
@@ -163,7 +168,8 @@ export class SendMessageService {
   /**
    * Calls the model and stores its answer (complete, failed or interrupted) with usage, in one statement.
    * `questionStored` is the user message's insert, still in flight: the answer's deltas wait for it, and if
-   * it fails the model call is stopped and its error is the turn's.
+   * it fails the model call is stopped and its error is the turn's. With `storeQuestion`, the question is not
+   * stored yet and goes into the answer's statement.
    */
   private async answer(
     principal: Principal,
@@ -173,7 +179,7 @@ export class SendMessageService {
     prompt: TurnPrompt,
     options: TurnOptions,
     context: TurnRequestContext,
-    result: { userMessage: Message | null; validation: TurnContext['validation']; reservation: QuotaReservation; questionStored: Promise<void> | null },
+    result: { userMessage: Message | null; validation: TurnContext['validation']; reservation: QuotaReservation; questionStored: Promise<void> | null; storeQuestion: boolean },
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
     annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.message_id': assistantId });
@@ -253,7 +259,10 @@ export class SendMessageService {
           }
         : null;
     try {
-      if (event) {
+      if (result.storeQuestion) {
+        const ledger = event ? { cte: this.usage.ledgerCte(AFTER_TURN_PARAMS), params: this.usage.ledgerParams(event) } : undefined;
+        await this.messages.insertTurn(question, assistantMessage, { makeAnswerCurrentLeaf: makeCurrentLeaf }, ledger);
+      } else if (event) {
         await this.messages.insertMessageWith(assistantMessage, { makeCurrentLeaf }, { cte: this.usage.ledgerCte(AFTER_MESSAGE_PARAMS), params: this.usage.ledgerParams(event) });
       } else {
         await this.messages.insertMessage(assistantMessage, { makeCurrentLeaf });
