@@ -135,15 +135,20 @@ export function cpuTimeMs(pid: number): { user: number; system: number } {
   return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_SECOND, system: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_SECOND };
 }
 
-/** CPU time (user + system, ms) of every process whose command name is one of `names`, by pid (Linux). */
+/**
+ * CPU time (ms) of every process whose command name is one of `names`, by pid (Linux): its own user + system time
+ * plus that of its children it has reaped (cutime + cstime), where a PostgreSQL backend that exited goes.
+ */
 export function processesCpuMs(names: readonly string[]): Map<number, number> {
   const found = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) continue;
-      const { user, system } = cpuTimeMs(Number(entry));
-      found.set(Number(entry), user + system);
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      found.set(Number(entry), (ticks * 1000) / CLOCK_TICKS_PER_SECOND);
     } catch {
       // gone between the listing and the read
     }
@@ -151,13 +156,15 @@ export function processesCpuMs(names: readonly string[]): Map<number, number> {
   return found;
 }
 
-/** CPU used between two readings of processesCpuMs, over the processes in both (a PostgreSQL backend that lives through the run). */
+/**
+ * CPU used between two readings of processesCpuMs. A process started meanwhile (a pool's new connection) counts
+ * from zero. One that exited took its whole time into its parent's reaped children's time, which the parent's
+ * reading includes, so what it had used before the run is taken off again.
+ */
 export function cpuUsedMs(before: Map<number, number>, after: Map<number, number>): number {
   let used = 0;
-  for (const [pid, ms] of after) {
-    const start = before.get(pid);
-    if (start !== undefined) used += ms - start;
-  }
+  for (const [pid, ms] of after) used += ms - (before.get(pid) ?? 0);
+  for (const [pid, ms] of before) if (!after.has(pid)) used -= ms;
   return used;
 }
 
