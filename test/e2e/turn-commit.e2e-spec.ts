@@ -101,4 +101,32 @@ describe('a turn commits its question with its answer unless it streams (Postgre
     expect((await stored(id)).map((row) => row.role)).toEqual(['user', 'assistant']);
     expect(await openQuestions(id)).toBe(0);
   }, 30_000);
+
+  it.each([
+    ['in JSON', false],
+    ['streamed', true],
+  ])('%s, a conversation deleted while the model works ends the turn with 404 NOT_FOUND, storing and counting nothing', async (_how, stream) => {
+    const id = (await user.post('/v1/conversations', {})).body.id;
+    const content = `deleted meanwhile ${stream ? 'streamed' : 'JSON'} [[sim:latency=1500]]`;
+    const turn = fetch(`${gus.url}/v1/conversations/${id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content, stream }),
+    });
+    await modelHas(content);
+    expect((await user.delete(`/v1/conversations/${id}`)).status).toBe(204);
+    const res = await turn;
+    const text = await res.text();
+    if (stream) {
+      expect(res.status).toBe(200); // message.created went out before the conversation went
+      expect(text).toContain('event: error');
+      expect(text).toContain('"code":"NOT_FOUND"');
+    } else {
+      expect(res.status).toBe(404);
+      expect(JSON.parse(text).code).toBe('NOT_FOUND');
+    }
+    expect(await stored(id)).toEqual([]);
+    expect(await openQuestions(id)).toBe(0);
+    expect(await gus.query('SELECT 1 FROM usage_events WHERE conversation_id = $1', [id])).toEqual([]);
+  }, 30_000);
 });

@@ -65,8 +65,9 @@ export class ConversationRepository {
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
+  /** The conversation, with its messages and the rest (ON DELETE CASCADE) and its open question, if a turn is in flight. */
   async delete(id: string): Promise<void> {
-    await this.sql.query(`DELETE FROM conversations WHERE id = $1`, [id]);
+    await this.sql.query(`WITH open AS (DELETE FROM open_questions WHERE conversation_id = $1) DELETE FROM conversations WHERE id = $1`, [id]);
   }
 
   /**

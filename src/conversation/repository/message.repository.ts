@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { notFound } from '../../../libs/errors/domain-error.js';
 import { Sql, statement, type SqlRunner } from '../../../libs/database/sql.js';
 import { TOKENS_PER_MESSAGE, type ContextSummary } from '../domain/context-window.js';
 import type { Conversation, ConversationState } from '../domain/conversation.js';
@@ -207,6 +208,16 @@ const INSERT_TURN = statement(`WITH ${INSERT_TURN_CTES} ${recordWakeUp('$39')}`)
 /** Parameters after a turn's own 40: where a caller's extra CTE (the usage ledger row) starts. */
 export const AFTER_TURN_PARAMS = 41;
 
+/**
+ * A message's insert that breaks a foreign key found its conversation (or its parent, which goes only with the
+ * conversation) deleted while the turn ran: 404, as for a conversation that was never there.
+ */
+function conversationGone(error: unknown): never {
+  const constraint = (error as { code?: string; constraint?: string }).code === '23503' ? (error as { constraint?: string }).constraint : undefined;
+  if (constraint === 'messages_conversation_id_fkey' || constraint === 'messages_parent_id_fkey') throw notFound('conversation');
+  throw error;
+}
+
 /** The 19 columns of one message, in MESSAGE_COLUMNS' order. */
 function rowParams(message: Message): unknown[] {
   return [
@@ -343,7 +354,7 @@ export class MessageRepository {
 
   /** Stores a message and updates its conversation in one statement (atomic on its own). */
   async insertMessage(message: Message, options: { makeCurrentLeaf: boolean }, runner: SqlRunner = this.sql): Promise<void> {
-    await runner.query(INSERT_MESSAGE, messageParams(message, options.makeCurrentLeaf));
+    await runner.query(INSERT_MESSAGE, messageParams(message, options.makeCurrentLeaf)).catch(conversationGone);
   }
 
   /**
@@ -351,7 +362,7 @@ export class MessageRepository {
    * answer and what it cost commit together or not at all. The CTE's parameters start at AFTER_MESSAGE_PARAMS.
    */
   async insertMessageWith(message: Message, options: { makeCurrentLeaf: boolean }, extra: { cte: string; params: unknown[] }): Promise<void> {
-    await this.sql.query(this.prepared(`WITH ${INSERT_MESSAGE_CTES}, ${extra.cte}, woke AS (${RECORD_WAKE_UP}) SELECT 1`), [...messageParams(message, options.makeCurrentLeaf), ...extra.params]);
+    await this.sql.query(this.prepared(`WITH ${INSERT_MESSAGE_CTES}, ${extra.cte}, woke AS (${RECORD_WAKE_UP}) SELECT 1`), [...messageParams(message, options.makeCurrentLeaf), ...extra.params]).catch(conversationGone);
   }
 
   private prepared(text: string): ReturnType<typeof statement> {
@@ -371,10 +382,10 @@ export class MessageRepository {
     if (answer.parentId !== question.id || answer.conversationId !== question.conversationId) throw new Error('insertTurn: the answer is not the question\'s');
     const params = turnParams(question, answer, options.makeAnswerCurrentLeaf);
     if (!extra) {
-      await this.sql.query(INSERT_TURN, params);
+      await this.sql.query(INSERT_TURN, params).catch(conversationGone);
       return;
     }
-    await this.sql.query(this.prepared(`WITH ${INSERT_TURN_CTES}, ${extra.cte}, woke AS (${recordWakeUp('$39')}) SELECT 1`), [...params, ...extra.params]);
+    await this.sql.query(this.prepared(`WITH ${INSERT_TURN_CTES}, ${extra.cte}, woke AS (${recordWakeUp('$39')}) SELECT 1`), [...params, ...extra.params]).catch(conversationGone);
   }
 
   /** See CLOSE_ABANDONED_QUESTIONS: closes up to `limit` questions opened before `openedBefore`. */
