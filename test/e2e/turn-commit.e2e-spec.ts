@@ -102,6 +102,23 @@ describe('a turn commits its question with its answer unless it streams (Postgre
     expect(await openQuestions(id)).toBe(0);
   }, 30_000);
 
+  it('streamed /v1/chat/completions into a conversation (X-Conversation-Id): the question is stored before any delta', async () => {
+    const id = (await user.post('/v1/conversations', {})).body.id;
+    const content = 'held chat stream [[sim:latency=1500]]';
+    const res = fetch(`${gus.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json', 'x-conversation-id': id },
+      body: JSON.stringify({ model: 'llama3.2:1b', messages: [{ role: 'user', content }], stream: true }),
+    });
+    await modelHas(content);
+    await eventually(async () => expect((await stored(id)).map((row) => row.role)).toEqual(['user']));
+    expect(await openQuestions(id)).toBe(1);
+    const text = await (await res).text();
+    expect(text).toContain('data: [DONE]');
+    expect((await stored(id)).map((row) => row.role)).toEqual(['user', 'assistant']);
+    expect(await openQuestions(id)).toBe(0);
+  }, 30_000);
+
   it.each([
     ['in JSON', false],
     ['streamed', true],

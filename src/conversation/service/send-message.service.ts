@@ -115,12 +115,14 @@ export class SendMessageService {
     const userMessage = newMessage!;
     annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.user_message_id': userMessage.id, 'gus.model': model.id });
     const reservation = await this.reserveTokens(principal, prompt, context);
-    // Streamed, the question is written while the model starts on its answer, and message.created tells the
-    // client it is stored (see answer()). Answered in JSON, the client hears of neither before both are stored,
-    // so they are stored together: one commit per turn instead of two.
-    const notify = context.listener?.userMessageStored;
-    if (!notify) return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored: null, storeQuestion: true });
-    const questionStored = this.messages.insertMessage(userMessage, { makeCurrentLeaf: true }).then(() => notify(userMessage));
+    // Streamed, the question is written while the model starts on its answer, and no delta (nor message.created)
+    // goes out before it is stored (see answer()). Answered in JSON, the client hears of neither before both are
+    // stored, so they are stored together: one commit per turn instead of two.
+    const listener = context.listener;
+    if (!listener?.delta && !listener?.userMessageStored) {
+      return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored: null, storeQuestion: true });
+    }
+    const questionStored = this.messages.insertMessage(userMessage, { makeCurrentLeaf: true }).then(() => listener.userMessageStored?.(userMessage));
     return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored, storeQuestion: false });
   }
 
