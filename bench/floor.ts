@@ -5,10 +5,11 @@
  *
  * Measured alone, one at a time, on the bench's servers: a PostgreSQL read, an INSERT with its durable commit
  * (synchronous_commit as the server has it: on), a Redis script, and a bare Node pass-through (node:http in,
- * undici out to the simulator, JSON back), which is the least any Node gateway adds. A messages turn waits for
- * three Redis scripts (rate limit, reservation, settlement), one read (the conversation and its branch) and two
- * commits (the question, then the answer with its ledger row); /v1/chat/completions for three scripts and one
- * commit. Compare the sums with the peer's added latency that `npm run bench` prints.
+ * undici out to the simulator, JSON back), which is the least any Node gateway adds. A messages turn answered in
+ * JSON waits for two Redis scripts (rate limit, reservation: the settlement is sent after the response), one read
+ * (the conversation and its branch) and one commit (the question, its answer and the ledger row);
+ * /v1/chat/completions for two scripts and one commit. Compare the sums with the peer's added latency that
+ * `npm run bench` prints.
  */
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -85,8 +86,8 @@ async function main(): Promise<void> {
     const { directMs, passThroughMs } = await passThrough(upstream);
 
     const nodeMs = passThroughMs - directMs;
-    const messages = 3 * scriptMs + readMs + 2 * commitMs;
-    const chat = 3 * scriptMs + commitMs;
+    const messages = 2 * scriptMs + readMs + commitMs;
+    const chat = 2 * scriptMs + commitMs;
     const f = (ms: number) => `${ms.toFixed(3)} ms`;
     console.log(`p50 alone: PostgreSQL read ${f(readMs)}, INSERT + commit ${f(commitMs)} (synchronous_commit ${synchronousCommit}), Redis script ${f(scriptMs)}`);
     console.log(`bare Node pass-through adds ${f(nodeMs)} (p50 ${f(passThroughMs)} against ${f(directMs)} direct)`);
