@@ -6,6 +6,7 @@ import { quotaWindows } from '../../src/usage/domain/quota.js';
 import type { UsageRepository } from '../../src/usage/repository/usage.repository.js';
 import { QuotaService } from '../../src/usage/service/quota.service.js';
 import { REDIS_URL, deleteRedisKeys, eventually } from './support/gus-harness.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 
 /**
  * QuotaService itself on the real Redis, over a stub ledger (tokens per user, the same for every period): the keys it
@@ -114,6 +115,37 @@ describe('QuotaService on Redis (real Redis, stub ledger)', () => {
     await expect(service.reserve(idle, 10)).resolves.toMatchObject({ reserved: 10 });
     await expect(service.reserve(busy, 50)).resolves.toMatchObject({ reserved: 50 }); // still its own counter: 50 + 50
     await service.settle(inFlight, 0);
+  });
+
+  it('leaves an outage from the reconciler too: with no turn after it, a counter the outage left stale is reconciled', async () => {
+    const target = new URL(REDIS_URL);
+    const proxy = await TcpProxy.to(target.hostname, Number(target.port || 6379));
+    const redis = new Redis(`redis://127.0.0.1:${proxy.port}`, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    redis.on('error', () => undefined);
+    const reconcilePrefix = `${prefix}:outage`;
+    const service = new QuotaService(usage, redis, loadConfig({ GUS_REDIS_PREFIX: reconcilePrefix }));
+    const probe = instance().redis;
+    const caller = principal({ tokensPerDay: 1000, tokensPerMonth: 100_000 });
+    const dayKey = `${reconcilePrefix}:quota:{${caller.userId}}:${quotaWindows(new Date())[0].key}`;
+    try {
+      await service.settle(await service.reserve(caller, 50), 50); // counted in Redis
+      ledger.set(caller.userId, 50);
+      await proxy.cut();
+      await eventually(async () => expect(redis.status).not.toBe('ready'));
+      await service.settle(await service.reserve(caller, 30), 30); // counted in memory: Redis misses it
+      ledger.set(caller.userId, 80);
+      await proxy.restore();
+      await eventually(async () => expect(redis.status).toBe('ready'), 5000);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // a command that failed pauses Redis for 1 s
+      expect(Number(await probe.get(dayKey))).toBe(50); // stale, and no turn comes to rebuild it
+      expect(await service.reconcile()).toBe(1);
+      expect(Number(await probe.get(dayKey))).toBe(80);
+    } finally {
+      service.onApplicationShutdown();
+      redis.disconnect();
+      await proxy.close();
+      await deleteRedisKeys(reconcilePrefix);
+    }
   });
 
   it("refuses on the month with the month's reset, and keeps each counter a day past its period's end", async () => {

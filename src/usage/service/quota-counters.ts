@@ -53,6 +53,8 @@ export abstract class QuotaCounters {
   abstract renew(tickets: CounterTicket[], until: number): Promise<void>;
   /** The counters := the ledger, when nothing is in flight for them; false when it had to leave them. */
   abstract reconcile(keys: CounterKeys, ledger: () => Promise<PeriodTotals>, ttlMs: PeriodTotals): Promise<boolean>;
+  /** Called by the reconciler's timer: a store counting elsewhere for a fault goes back to normal when it can. */
+  async recoverIfDue(): Promise<void> {}
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -330,6 +332,15 @@ export class RedisQuotaCounters extends QuotaCounters {
     }
     if (byKey.size === 0 || DISCONNECTED.has(this.redis.status)) return;
     await Promise.all([...byKey].map(([key, pairs]) => this.redis.zadd(key, 'XX', ...pairs).catch((error: unknown) => this.warn(error))));
+  }
+
+  /**
+   * Leaves an outage from the reconciler's timer too, not only from the next reservation: when the last turns
+   * of a burst were counted in memory, no turn may come to bring the counters back, and while in memory the
+   * reconciler leaves them alone, so a counter the outage made stale would stay so.
+   */
+  async recoverIfDue(): Promise<void> {
+    if (this.memory) await this.redisAnswers();
   }
 
   async reconcile(keys: CounterKeys, ledger: () => Promise<PeriodTotals>, ttlMs: PeriodTotals): Promise<boolean> {

@@ -134,6 +134,7 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
    * QuotaCounters.reconcile); returns how many were reset. One instance at a time does it (a lock in Redis).
    */
   async reconcile(now = new Date()): Promise<number> {
+    await this.counters.recoverIfDue();
     const users = await this.recentlyActiveUsers(now);
     const windows = quotaWindows(now);
     const ttlMs = this.ttlOf(windows, now);
@@ -185,6 +186,8 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async reconcileIfLeader(): Promise<void> {
+    // Every instance, leader or not, leaves its own outage here once Redis answers again.
+    await this.counters.recoverIfDue();
     if (this.redis) {
       const lock = await this.redis.set(`${this.config.redisPrefix}:quota-reconciler`, randomUUID(), 'PX', Math.max(50, this.config.quotaReconcileMs - 100), 'NX');
       if (lock !== 'OK') return;
