@@ -57,7 +57,9 @@ function specialTokens(): string[] {
   return named;
 }
 
-const MERGE_SLOTS = 1 << 20;
+/** LLaMA 3's 280,147 merges in 2^19 slots (about half full): 8 MB in the four tables below. */
+const MERGE_SLOT_BITS = 19;
+const MERGE_SLOTS = 1 << MERGE_SLOT_BITS;
 const KEY_POSITION_BITS = 2 ** 22;
 const MAX_CACHED_PRETOKEN = 48;
 /** Words repeat (a few thousand make most text); beyond this the cache is mostly one-off strings (ids, hex). */
@@ -168,7 +170,7 @@ class Llama3Counter {
   }
 
   private slotOf(left: number, right: number): number {
-    return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca77)) >>> 12;
+    return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca77)) >>> (32 - MERGE_SLOT_BITS);
   }
 
   /** The slot of a token-id pair's merge (its rank and result are at that index), or -1 when there is none. */
