@@ -20,7 +20,7 @@ describe('a model server that cannot be reached (PostgreSQL + Redis)', () => {
       const ready = await client.get('/health/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.error.model.status).toBe('down');
-      const stored = await lonely.query(`SELECT role, status FROM messages WHERE conversation_id = $1 ORDER BY created_at`, [id]);
+      const stored = await lonely.query(`SELECT role, status FROM messages WHERE conversation_id = $1 ORDER BY depth`, [id]); // the tree order: an answer that failed at once can share its question's millisecond
       expect(stored).toEqual([{ role: 'user', status: 'complete' }, { role: 'assistant', status: 'failed' }]);
     } finally {
       await lonely.stop();
