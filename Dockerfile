@@ -12,6 +12,9 @@ RUN npm run build && npm prune --omit=dev
 FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# glibc's malloc keeps fewer arenas for V8's and libuv's threads: 30-45 MB less resident under load, same CPU
+# (docs/DEPLOYMENT.md, Memory).
+ENV MALLOC_ARENA_MAX=2
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

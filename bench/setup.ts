@@ -188,5 +188,7 @@ export function gusEnvironment(settings: GusSettings): NodeJS.ProcessEnv {
     JWT_SECRET: randomBytes(32).toString('hex'),
     // The production default: one request log line per request, to stdout (a pipe the bench drains).
     LOG_LEVEL: 'info',
+    // As `npm start` and the Docker image run gus (docs/DEPLOYMENT.md, Memory).
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
   });
 }
