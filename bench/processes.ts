@@ -127,12 +127,19 @@ export function killAllChildrenSync(): void {
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on every Linux build in use). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** CPU time the process has used so far, in ms, in user space and in the kernel, read from /proc (Linux). */
-export function cpuTimeMs(pid: number): { user: number; system: number } {
+/** /proc/<pid>/stat's CPU times in ms: its own utime and stime, and those of the children it reaped (Linux). */
+function statTimesMs(pid: number): { user: number; system: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may contain spaces: count fields from after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_SECOND, system: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_SECOND };
+  const ms = (i: number): number => (Number(fields[i]) * 1000) / CLOCK_TICKS_PER_SECOND;
+  return { user: ms(11), system: ms(12), children: ms(13) + ms(14) };
+}
+
+/** CPU time the process has used so far, in ms, in user space and in the kernel, read from /proc (Linux). */
+export function cpuTimeMs(pid: number): { user: number; system: number } {
+  const { user, system } = statTimesMs(pid);
+  return { user, system };
 }
 
 /**
@@ -145,10 +152,8 @@ export function processesCpuMs(names: readonly string[]): Map<number, number> {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      found.set(Number(entry), (ticks * 1000) / CLOCK_TICKS_PER_SECOND);
+      const { user, system, children } = statTimesMs(Number(entry));
+      found.set(Number(entry), user + system + children);
     } catch {
       // gone between the listing and the read
     }

@@ -84,20 +84,19 @@ describe('a turn commits its question with its answer unless it streams (Postgre
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';
-    while (!text.includes('event: message.created')) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`the stream ended before message.created: ${text}`);
-      text += decoder.decode(value, { stream: true });
-    }
+    const readUntil = async (event: string): Promise<void> => {
+      while (!text.includes(`event: ${event}`)) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`the stream ended before ${event}: ${text}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil('message.created');
     expect(text).not.toContain('message.delta');
     const rows = await stored(id);
     expect(rows.map((row) => row.role)).toEqual(['user']);
     expect(await openQuestions(id)).toBe(1);
-    while (!text.includes('event: message.completed')) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`the stream ended before message.completed: ${text}`);
-      text += decoder.decode(value, { stream: true });
-    }
+    await readUntil('message.completed');
     expect((await stored(id)).map((row) => row.role)).toEqual(['user', 'assistant']);
     expect(await openQuestions(id)).toBe(0);
   }, 30_000);
@@ -105,16 +104,11 @@ describe('a turn commits its question with its answer unless it streams (Postgre
   it('streamed /v1/chat/completions into a conversation (X-Conversation-Id): the question is stored before any delta', async () => {
     const id = (await user.post('/v1/conversations', {})).body.id;
     const content = 'held chat stream [[sim:latency=1500]]';
-    const res = fetch(`${gus.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json', 'x-conversation-id': id },
-      body: JSON.stringify({ model: 'llama3.2:1b', messages: [{ role: 'user', content }], stream: true }),
-    });
+    const turn = user.post('/v1/chat/completions', { model: 'llama3.2:1b', messages: [{ role: 'user', content }], stream: true }, { 'x-conversation-id': id });
     await modelHas(content);
     await eventually(async () => expect((await stored(id)).map((row) => row.role)).toEqual(['user']));
     expect(await openQuestions(id)).toBe(1);
-    const text = await (await res).text();
-    expect(text).toContain('data: [DONE]');
+    expect((await turn).body).toContain('data: [DONE]');
     expect((await stored(id)).map((row) => row.role)).toEqual(['user', 'assistant']);
     expect(await openQuestions(id)).toBe(0);
   }, 30_000);
@@ -125,22 +119,17 @@ describe('a turn commits its question with its answer unless it streams (Postgre
   ])('%s, a conversation deleted while the model works ends the turn with 404 NOT_FOUND, storing and counting nothing', async (_how, stream) => {
     const id = (await user.post('/v1/conversations', {})).body.id;
     const content = `deleted meanwhile ${stream ? 'streamed' : 'JSON'} [[sim:latency=1500]]`;
-    const turn = fetch(`${gus.url}/v1/conversations/${id}/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ content, stream }),
-    });
+    const turn = user.post(`/v1/conversations/${id}/messages`, { content, stream });
     await modelHas(content);
     expect((await user.delete(`/v1/conversations/${id}`)).status).toBe(204);
     const res = await turn;
-    const text = await res.text();
     if (stream) {
       expect(res.status).toBe(200); // message.created went out before the conversation went
-      expect(text).toContain('event: error');
-      expect(text).toContain('"code":"NOT_FOUND"');
+      expect(res.body).toContain('event: error');
+      expect(res.body).toContain('"code":"NOT_FOUND"');
     } else {
       expect(res.status).toBe(404);
-      expect(JSON.parse(text).code).toBe('NOT_FOUND');
+      expect(res.body.code).toBe('NOT_FOUND');
     }
     expect(await stored(id)).toEqual([]);
     expect(await openQuestions(id)).toBe(0);

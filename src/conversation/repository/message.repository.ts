@@ -213,8 +213,8 @@ export const AFTER_TURN_PARAMS = 41;
  * conversation) deleted while the turn ran: 404, as for a conversation that was never there.
  */
 function conversationGone(error: unknown): never {
-  const constraint = (error as { code?: string; constraint?: string }).code === '23503' ? (error as { constraint?: string }).constraint : undefined;
-  if (constraint === 'messages_conversation_id_fkey' || constraint === 'messages_parent_id_fkey') throw notFound('conversation');
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code === '23503' && (constraint === 'messages_conversation_id_fkey' || constraint === 'messages_parent_id_fkey')) throw notFound('conversation');
   throw error;
 }
 

@@ -120,10 +120,10 @@ export class SendMessageService {
     // stored, so they are stored together: one commit per turn instead of two.
     const listener = context.listener;
     if (!listener?.delta && !listener?.userMessageStored) {
-      return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored: null, storeQuestion: true });
+      return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored: null });
     }
     const questionStored = this.messages.insertMessage(userMessage, { makeCurrentLeaf: true }).then(() => listener.userMessageStored?.(userMessage));
-    return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored, storeQuestion: false });
+    return this.answer(principal, conversation, model, userMessage, prompt, input, context, { userMessage, validation, reservation, questionStored });
   }
 
   /** A new assistant answer, as a sibling of `messageId` (an answer) or as a child of it (a user message). */
@@ -144,7 +144,7 @@ export class SendMessageService {
       format: options.format,
     });
     const reservation = await this.reserveTokens(principal, prompt, context);
-    return this.answer(principal, conversation, model, question, prompt, options, context, { userMessage: null, validation: null, reservation, questionStored: null, storeQuestion: false });
+    return this.answer(principal, conversation, model, question, prompt, options, context, { userMessage: null, validation: null, reservation, questionStored: null });
   }
 
   private async writableConversation(principal: Principal, conversationId: string): Promise<Conversation> {
@@ -170,8 +170,8 @@ export class SendMessageService {
   /**
    * Calls the model and stores its answer (complete, failed or interrupted) with usage, in one statement.
    * `questionStored` is the user message's insert, still in flight: the answer's deltas wait for it, and if
-   * it fails the model call is stopped and its error is the turn's. With `storeQuestion`, the question is not
-   * stored yet and goes into the answer's statement.
+   * it fails the model call is stopped and its error is the turn's. A new question with no insert in flight (a
+   * JSON turn) is not stored yet and goes into the answer's statement.
    */
   private async answer(
     principal: Principal,
@@ -181,7 +181,7 @@ export class SendMessageService {
     prompt: TurnPrompt,
     options: TurnOptions,
     context: TurnRequestContext,
-    result: { userMessage: Message | null; validation: TurnContext['validation']; reservation: QuotaReservation; questionStored: Promise<void> | null; storeQuestion: boolean },
+    result: { userMessage: Message | null; validation: TurnContext['validation']; reservation: QuotaReservation; questionStored: Promise<void> | null },
   ): Promise<TurnResult> {
     const assistantId = randomUUID();
     annotateActiveSpan({ 'gus.conversation_id': conversation.id, 'gus.message_id': assistantId });
@@ -261,7 +261,8 @@ export class SendMessageService {
           }
         : null;
     try {
-      if (result.storeQuestion) {
+      if (result.userMessage && !result.questionStored) {
+        // A JSON turn: its question is stored here, with its answer.
         const ledger = event ? { cte: this.usage.ledgerCte(AFTER_TURN_PARAMS), params: this.usage.ledgerParams(event) } : undefined;
         await this.messages.insertTurn(question, assistantMessage, { makeAnswerCurrentLeaf: makeCurrentLeaf }, ledger);
       } else if (event) {

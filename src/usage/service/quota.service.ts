@@ -135,6 +135,10 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
    */
   async reconcile(now = new Date()): Promise<number> {
     await this.counters.recoverIfDue();
+    return this.reconcileActiveUsers(now);
+  }
+
+  private async reconcileActiveUsers(now: Date): Promise<number> {
     const users = await this.recentlyActiveUsers(now);
     const windows = quotaWindows(now);
     const ttlMs = this.ttlOf(windows, now);
@@ -192,7 +196,7 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
       const lock = await this.redis.set(`${this.config.redisPrefix}:quota-reconciler`, randomUUID(), 'PX', Math.max(50, this.config.quotaReconcileMs - 100), 'NX');
       if (lock !== 'OK') return;
     }
-    await this.reconcile();
+    await this.reconcileActiveUsers(new Date());
   }
 
   /** Users who reserved lately, on any instance (a shared set in Redis), or on this one (embedded). */
